@@ -1,0 +1,79 @@
+/**
+ * Error classes with stable `code`s. Callers branch on `code`, never on message text.
+ *
+ * Messages name what was wrong (the field, option or header and the problem) and never carry a
+ * password or a digest response.
+ */
+
+/** Base class of every error this library throws or reports. */
+export class SipRegistrantError extends Error {
+  /** Stable, machine-readable error code (e.g. `ERR_SIP_PARSE`). */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Reasons a SIP message was rejected by the parser; each is part of the public API. */
+export type SipParseErrorReason =
+  | 'EMPTY'
+  | 'MESSAGE_TOO_LARGE'
+  | 'TOO_MANY_HEADERS'
+  | 'HEADER_LINE_TOO_LONG'
+  | 'BAD_START_LINE'
+  | 'BAD_VERSION'
+  | 'BAD_STATUS_CODE'
+  | 'BAD_METHOD'
+  | 'BAD_REQUEST_URI'
+  | 'BAD_HEADER'
+  | 'BAD_CONTENT_LENGTH'
+  | 'TRUNCATED_BODY'
+  | 'BAD_HEADER_VALUE'
+  | 'BAD_URI'
+  | 'NOT_UTF8';
+
+/**
+ * A message, header value or URI could not be parsed. `code` is always `ERR_SIP_PARSE`;
+ * `reason` says which rule was broken and `header` names the header when one is at fault.
+ */
+export class SipParseError extends SipRegistrantError {
+  readonly reason: SipParseErrorReason;
+  readonly header: string | undefined;
+
+  constructor(reason: SipParseErrorReason, message: string, header?: string) {
+    super('ERR_SIP_PARSE', message);
+    this.reason = reason;
+    this.header = header;
+  }
+}
+
+/** A caller handed the library a value it cannot use (bad option, bad config field, bad argument). */
+export class SipInvalidArgumentError extends SipRegistrantError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** Digest authentication cannot answer a challenge (no supported algorithm, unusable challenge). */
+export class DigestAuthError extends SipRegistrantError {
+  readonly reason: 'NO_SUPPORTED_CHALLENGE' | 'UNSUPPORTED_ALGORITHM' | 'UNSUPPORTED_QOP' | 'BAD_CHALLENGE';
+
+  constructor(reason: DigestAuthError['reason'], message: string) {
+    super('ERR_DIGEST_AUTH', message);
+    this.reason = reason;
+  }
+}
+
+/** A transport failed to send, was closed, or could not be opened. */
+export class TransportError extends SipRegistrantError {
+  constructor(
+    code: 'ERR_TRANSPORT_SEND' | 'ERR_TRANSPORT_CLOSED' | 'ERR_TRANSPORT_OPEN',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
