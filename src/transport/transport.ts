@@ -51,6 +51,13 @@ export interface TransportAddress {
 export interface TransportTarget {
   readonly host: string;
   readonly port: number;
+  /**
+   * TLS only: the SIP domain the server certificate must prove (RFC 3261 §26.3.1, RFC 5922 §7;
+   * checklist SEC-08), also sent as SNI. Set it when `host` is an address or SRV target resolved
+   * from that domain: the certificate names the domain of the URI, not the SRV target. Defaults to
+   * `host`. Other transports ignore it.
+   */
+  readonly servername?: string;
 }
 
 /** Where an inbound message came from. */
