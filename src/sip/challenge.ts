@@ -98,38 +98,12 @@ function readToken68(text: string, start: number): string | undefined {
 }
 
 /**
- * Parse an auth header value: `scheme` followed by comma-separated auth-params (RFC 3261 §25.1
- * `challenge` / `credentials`) or by a token68. Used for challenges and credentials alike.
- *
- * Accepted beyond the strict ABNF, because real servers send it and it is unambiguous: empty list
- * elements (`a=1,,b=2`, a trailing comma — RFC 7230 §7 list rule) and unquoted values containing
- * `/` and `=` (base64 nonces sent without quotes).
- *
- * @param value - one header row's value (folding already undone by the message parser)
- * @param header - the header name, used in error messages and `SipParseError.header`
- * @throws SipParseError `BAD_HEADER_VALUE` when the value is malformed: no scheme, an auth-param
- *   without `=` or value, an unterminated quoted-string, a missing comma, a duplicated name
- *   (MSG-08), more than {@link MAX_AUTH_PARAMS} params.
+ * Read `auth-param *(COMMA auth-param)` from `start` to the end of `value` into `params`
+ * (names lower-cased, values unquoted; duplicates, missing values and bad separators are errors).
  */
-export function parseAuthHeaderValue(value: string, header: string): AuthHeaderValue {
-  if (typeof value !== 'string') fail(header, `expected a string value, received ${typeof value}`);
+function readAuthParams(value: string, start: number, header: string, params: Record<string, string>): void {
   const length = value.length;
-  let i = 0;
-  while (i < length && isWsp(value.charCodeAt(i))) i++;
-  const schemeStart = i;
-  while (i < length && isTokenChar(value.charCodeAt(i))) i++;
-  if (i === schemeStart) fail(header, 'missing auth-scheme');
-  const scheme = value.slice(schemeStart, i);
-  const params: Record<string, string> = Object.create(null);
-  if (i < length && !isWsp(value.charCodeAt(i))) {
-    fail(header, `unexpected character at offset ${i} after the auth-scheme`);
-  }
-  while (i < length && isWsp(value.charCodeAt(i))) i++;
-  if (i === length) return { scheme, params, token68: undefined };
-
-  const token68 = readToken68(value, i);
-  if (token68 !== undefined) return { scheme, params, token68 };
-
+  let i = start;
   let count = 0;
   while (i < length) {
     while (i < length && isWsp(value.charCodeAt(i))) i++;
@@ -166,6 +140,42 @@ export function parseAuthHeaderValue(value: string, header: string): AuthHeaderV
     if (value.charCodeAt(i) !== 0x2c) fail(header, `expected "," after auth-param "${name}" at offset ${i}`);
     i++;
   }
+}
+
+/**
+ * Parse an auth header value: `scheme` followed by comma-separated auth-params (RFC 3261 §25.1
+ * `challenge` / `credentials`) or by a token68. Used for challenges and credentials alike.
+ *
+ * Accepted beyond the strict ABNF, because real servers send it and it is unambiguous: empty list
+ * elements (`a=1,,b=2`, a trailing comma — RFC 7230 §7 list rule) and unquoted values containing
+ * `/` and `=` (base64 nonces sent without quotes).
+ *
+ * @param value - one header row's value (folding already undone by the message parser)
+ * @param header - the header name, used in error messages and `SipParseError.header`
+ * @throws SipParseError `BAD_HEADER_VALUE` when the value is malformed: no scheme, an auth-param
+ *   without `=` or value, an unterminated quoted-string, a missing comma, a duplicated name
+ *   (MSG-08), more than {@link MAX_AUTH_PARAMS} params.
+ */
+export function parseAuthHeaderValue(value: string, header: string): AuthHeaderValue {
+  if (typeof value !== 'string') fail(header, `expected a string value, received ${typeof value}`);
+  const length = value.length;
+  let i = 0;
+  while (i < length && isWsp(value.charCodeAt(i))) i++;
+  const schemeStart = i;
+  while (i < length && isTokenChar(value.charCodeAt(i))) i++;
+  if (i === schemeStart) fail(header, 'missing auth-scheme');
+  const scheme = value.slice(schemeStart, i);
+  const params: Record<string, string> = Object.create(null);
+  if (i < length && !isWsp(value.charCodeAt(i))) {
+    fail(header, `unexpected character at offset ${i} after the auth-scheme`);
+  }
+  while (i < length && isWsp(value.charCodeAt(i))) i++;
+  if (i === length) return { scheme, params, token68: undefined };
+
+  const token68 = readToken68(value, i);
+  if (token68 !== undefined) return { scheme, params, token68 };
+
+  readAuthParams(value, i, header, params);
   return { scheme, params, token68: undefined };
 }
 
@@ -254,4 +264,24 @@ export function isStaleChallenge(rows: readonly string[], realm?: string): boole
     if (challenge.stale && (realm === undefined || challenge.realm === realm)) return true;
   }
   return false;
+}
+
+/**
+ * Parse an Authentication-Info value (RFC 3261 §20.6, §25.1 `ainfo`; RFC 2617 §3.2.3): a bare
+ * auth-param list (`nextnonce`, `qop`, `rspauth`, `cnonce`, `nc`), no scheme. The engine adopts
+ * `nextnonce` for its next request (DIG-56).
+ *
+ * @param value - the header value
+ * @param header - header name for errors
+ * @default header `'Authentication-Info'`
+ * @throws SipParseError `BAD_HEADER_VALUE` when malformed
+ */
+export function parseAuthenticationInfo(
+  value: string,
+  header = 'Authentication-Info',
+): Readonly<Record<string, string>> {
+  if (typeof value !== 'string') fail(header, `expected a string value, received ${typeof value}`);
+  const params: Record<string, string> = Object.create(null);
+  readAuthParams(value, 0, header, params);
+  return params;
 }

@@ -1,12 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DigestAuthError, SipParseError } from '../../src/errors.js';
 import {
   isStaleChallenge,
   MAX_AUTH_PARAMS,
+  parseAuthenticationInfo,
   parseChallenge,
   parseDigestChallenge,
   parseQopOptions,
 } from '../../src/sip/challenge.js';
+import { quote } from '../../src/sip/lexer.js';
 
 function parseError(fn: () => unknown): SipParseError {
   try {
@@ -274,5 +277,58 @@ describe('isStaleChallenge', () => {
   it('DIG-51 rows without stale=true are not stale', () => {
     expect(isStaleChallenge(['Digest realm="a", nonce="1", stale=false'])).toBe(false);
     expect(isStaleChallenge([])).toBe(false);
+  });
+});
+
+describe('parseAuthenticationInfo', () => {
+  it('DIG-56 reads nextnonce, qop, rspauth, cnonce and nc (no scheme)', () => {
+    const info = parseAuthenticationInfo(
+      'nextnonce="47364c23432d2e131a5fb210812c", qop=auth, rspauth="6629fae4", cnonce="0a4f113b", nc=00000001',
+    );
+    expect({ ...info }).toEqual({
+      nextnonce: '47364c23432d2e131a5fb210812c',
+      qop: 'auth',
+      rspauth: '6629fae4',
+      cnonce: '0a4f113b',
+      nc: '00000001',
+    });
+  });
+
+  it('DIG-56 malformed values are BAD_HEADER_VALUE naming Authentication-Info', () => {
+    const error = parseError(() => parseAuthenticationInfo('nextnonce="abc'));
+    expect(error.header).toBe('Authentication-Info');
+    expect(parseError(() => parseAuthenticationInfo('Digest nextnonce="a"')).reason).toBe('BAD_HEADER_VALUE');
+  });
+});
+
+describe('property: quoted values survive byte-for-byte', () => {
+  // Printable ASCII plus non-ASCII, no controls: what a quoted-string can carry (RFC 3261 §25.1).
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      fc.constantFrom('é', 'ø', '中'),
+    ),
+  });
+  it('DIG-57 realm, nonce and opaque round-trip through quoting and parsing', () => {
+    fc.assert(
+      fc.property(text, text, text, (realm, nonce, opaque) => {
+        const c = parseDigestChallenge(
+          `Digest realm=${quote(realm)}, nonce=${quote(nonce)}, opaque=${quote(opaque)}`,
+        );
+        expect([c.realm, c.nonce, c.opaque]).toEqual([realm, nonce, opaque]);
+      }),
+    );
+  });
+
+  it('ABNF-14 arbitrary input never throws anything but SipParseError or DigestAuthError', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (row) => {
+        try {
+          parseDigestChallenge(`Digest ${row}`);
+        } catch (error) {
+          expect(error instanceof SipParseError || error instanceof DigestAuthError).toBe(true);
+        }
+      }),
+    );
   });
 });
