@@ -4,8 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ import {
   KamcmdRpcError,
   parseKamcmdReply,
   parseKamcmdStatistics,
+  parseLocationAors,
   parseLocationDump,
   parseLocationLookup,
 } from './kamcmd-reply.js';
@@ -207,6 +209,28 @@ async function registerWithAuth(
   return { challenge, answer };
 }
 
+/**
+ * Processes of process group `pgid` that are still running (zombies excluded: an orphan killed by
+ * SIGKILL stays a zombie until init reaps it, and holds no socket). Linux /proc; [] elsewhere.
+ */
+function livingGroupMembers(pgid: number): number[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  const living: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so read after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) living.push(Number(entry));
+  }
+  return living;
+}
+
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -286,6 +310,7 @@ describeWithKamailio('Kamailio interop harness (real registrar)', () => {
     expect(await registrar.locationContacts('sip:user1@127.0.0.1')).toHaveLength(1);
     expect(await registrar.registeredCount()).toBe(1);
     expect(await registrar.contactCount()).toBe(1);
+    expect(await registrar.locationAors()).toEqual(['user1']);
     const table = await registrar.dumpLocation();
     expect([...table.keys()]).toEqual(['user1']);
     expect(table.get('user1')?.[0]?.callId).toBe(dialog.callId);
@@ -321,6 +346,46 @@ describeWithKamailio('Kamailio interop harness (real registrar)', () => {
       '',
     ].join('\r\n');
     expect((await client.send(options, registrar.port))?.status).toBe(200);
+  });
+
+  it('answers OPTIONS over TCP on the same port', async () => {
+    const { registrar } = live();
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: registrar.port });
+      let received = '';
+      const finish = (value: number | undefined): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(value);
+      };
+      const timer = setTimeout(() => finish(undefined), 2_000);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.on('data', (chunk) => {
+        received += chunk.toString('utf8');
+        if (received.includes('\r\n\r\n')) finish(parseResponse(received)?.status);
+      });
+      socket.once('connect', () => {
+        const { port } = socket.address() as AddressInfo;
+        socket.write(
+          [
+            `OPTIONS ${registrar.uri};transport=tcp SIP/2.0`,
+            `Via: SIP/2.0/TCP 127.0.0.1:${port};branch=z9hG4bK${token()}`,
+            'Max-Forwards: 70',
+            `From: <sip:probe@127.0.0.1>;tag=${token()}`,
+            `To: <${registrar.uri}>`,
+            `Call-ID: ${token()}@127.0.0.1`,
+            'CSeq: 1 OPTIONS',
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        );
+      });
+    });
+    expect(status).toBe(200);
   });
 
   it('challenges a wrong password again, without stale', async () => {
@@ -374,23 +439,25 @@ describeWithKamailio('Kamailio interop harness (real registrar)', () => {
     );
     expect(silence).toBeUndefined();
     // The registrar is still alive and answering: the silence was the config's, not a dead process.
-    const options = await client.send(
+    const alive = await client.send(
       registerRequest(registrar, client, newDialog('bad2'), 600),
       registrar.port,
     );
-    expect(options?.status).toBe(403);
+    expect(alive?.status).toBe(403);
   });
 
   it('stop() ends every Kamailio process, removes the temp dir and keeps the log tail', async () => {
     const { registrar } = live();
     const { pid, rundir } = registrar;
+    // Main process plus its workers (UDP, TCP, timers, ctl) all share its process group.
+    expect(livingGroupMembers(pid).length).toBeGreaterThan(4);
     const started = performance.now();
     await registrar.stop();
     console.info(`[interop] kamailio stopped in ${(performance.now() - started).toFixed(0)} ms`);
     expect(registrar.isRunning()).toBe(false);
     expect(processExists(pid)).toBe(false);
     // No process of its group is left either (its workers).
-    expect(() => process.kill(-pid, 0)).toThrow();
+    expect(livingGroupMembers(pid)).toEqual([]);
     expect(existsSync(rundir)).toBe(false);
     expect(registrar.logTail(500)).toContain('auth failed');
     await expect(registrar.stop()).resolves.toBeUndefined();
@@ -520,6 +587,11 @@ describe('Kamailio harness policy and parsing', () => {
     expect(table.get('user3')?.map((c) => c.callId)).toEqual(['c3']);
     expect(table.get('user4')).toEqual([]);
 
+    const brief =
+      '{\n\tDomains: {\n\t\tDomain: {\n\t\t\tDomain: location\n\t\t\tAoRs: {\n' +
+      '\t\t\t\tAoR: user9\n\t\t\t\tAoR: user10\n\t\t\t}\n\t\t\tStats: {\n\t\t\t\tRecords: 2\n\t\t\t}\n\t\t}\n\t}\n}\n';
+    expect(parseLocationAors(brief)).toEqual(['user9', 'user10']);
+
     const stats = parseKamcmdStatistics(
       'usrloc:location_contacts = 3\nusrloc:registered_users = 1000\nnoise\n',
     );
@@ -569,6 +641,25 @@ describe('Kamailio harness start-up failures (fake binaries, no Kamailio needed)
     const pid = Number(/kamailio pid (\d+)/.exec(failure?.message ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
     expect(processExists(pid)).toBe(false);
+  });
+
+  it('stop() falls back to SIGKILL of the whole process group when SIGTERM is ignored', async () => {
+    const kamailioPath = await fakeKamailio(
+      'stubborn',
+      "trap '' TERM\nsleep 30 &\nwhile :; do sleep 0.05; done",
+    );
+    const kamcmdPath = await fakeKamailio('kamcmd-ok', 'echo "kamailio 0.0.0-fake"');
+    const registrar = await startKamailioRegistrar({ kamailioPath, kamcmdPath, stopTimeoutMs: 200 });
+    expect(registrar.isRunning()).toBe(true);
+    if (existsSync('/proc/self/stat'))
+      expect(livingGroupMembers(registrar.pid).length).toBeGreaterThanOrEqual(2);
+    const started = performance.now();
+    await registrar.stop();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(processExists(registrar.pid)).toBe(false);
+    // The background `sleep 30` was in the same group and is gone too.
+    expect(livingGroupMembers(registrar.pid)).toEqual([]);
+    expect(existsSync(registrar.rundir)).toBe(false);
   });
 
   it('retries on another port when the chosen one is taken, then reports the collision', async () => {

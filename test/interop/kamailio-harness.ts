@@ -20,6 +20,7 @@ import {
   kamcmdRpcError,
   type LocationContact,
   parseKamcmdStatistics,
+  parseLocationAors,
   parseLocationDump,
   parseLocationLookup,
 } from './kamcmd-reply.js';
@@ -58,12 +59,12 @@ export interface KamailioAvailability {
 export interface KamailioBinaryOptions {
   /**
    * `kamailio` binary: a path, or a name searched in PATH and the sbin directories.
-   * @default 'kamailio'
+   * @default process.env.KAMAILIO_BIN, else 'kamailio'
    */
   kamailioPath?: string;
   /**
    * `kamcmd` binary: a path, or a name searched in PATH and the sbin directories.
-   * @default 'kamcmd'
+   * @default process.env.KAMCMD_BIN, else 'kamcmd'
    */
   kamcmdPath?: string;
 }
@@ -75,8 +76,8 @@ const availabilityCache = new Map<string, KamailioAvailability>();
  * is cached per binary pair. Synchronous so that test files can decide at collection time.
  */
 export function kamailioAvailability(options: KamailioBinaryOptions = {}): KamailioAvailability {
-  const kamailioName = options.kamailioPath ?? 'kamailio';
-  const kamcmdName = options.kamcmdPath ?? 'kamcmd';
+  const kamailioName = options.kamailioPath ?? process.env.KAMAILIO_BIN ?? 'kamailio';
+  const kamcmdName = options.kamcmdPath ?? process.env.KAMCMD_BIN ?? 'kamcmd';
   const cacheKey = `${kamailioName}\0${kamcmdName}`;
   const cached = availabilityCache.get(cacheKey);
   if (cached !== undefined) return cached;
@@ -95,10 +96,8 @@ function probeAvailability(kamailioName: string, kamcmdName: string): KamailioAv
     kamcmdPath,
     version: undefined,
   });
-  if (kamailioPath === undefined)
-    return missing(`no executable '${kamailioName}' in PATH or ${SBIN_DIRS.join(', ')}`);
-  if (kamcmdPath === undefined)
-    return missing(`no executable '${kamcmdName}' in PATH or ${SBIN_DIRS.join(', ')}`);
+  if (kamailioPath === undefined) return missing(notFound(kamailioName));
+  if (kamcmdPath === undefined) return missing(notFound(kamcmdName));
   const run = spawnSync(kamailioPath, ['-v'], {
     encoding: 'utf8',
     timeout: 5_000,
@@ -119,6 +118,12 @@ function probeAvailability(kamailioName: string, kamcmdName: string): KamailioAv
     kamcmdPath,
     version,
   };
+}
+
+function notFound(name: string): string {
+  return name.includes('/')
+    ? `no executable file at ${name}`
+    : `no executable '${name}' in PATH or ${SBIN_DIRS.join(', ')}`;
 }
 
 function findExecutable(name: string): string | undefined {
@@ -535,7 +540,15 @@ export interface KamailioRegistrar {
   registeredCount(): Promise<number>;
   /** usrloc `location_contacts`: bindings in the table. Cheap at any N. */
   contactCount(): Promise<number>;
-  /** The whole table, AoR → bindings. kamcmd caps replies near 128 KB: a few hundred AoRs at most. */
+  /**
+   * Every AoR in the table (`ul.dump brief`), about 17 bytes of reply each: fine for a few thousand
+   * AoRs, beyond that kamcmd's ~128 KB reply cap is hit (use registeredCount()).
+   */
+  locationAors(): Promise<string[]>;
+  /**
+   * The whole table, AoR → bindings (`ul.dump`), about 700 bytes of reply per binding: kamcmd's
+   * ~128 KB reply cap limits it to about 150 bindings.
+   */
   dumpLocation(): Promise<Map<string, LocationContact[]>>;
   /** Runs `kamcmd -s <ctl> ...args` (bounded) and returns its output; RPC errors reject. */
   rpc(...args: string[]): Promise<string>;
@@ -649,6 +662,10 @@ class RunningKamailio implements KamailioRegistrar {
     return value;
   }
 
+  async locationAors(): Promise<string[]> {
+    return parseLocationAors(await this.rpc('ul.dump', 'brief'));
+  }
+
   async dumpLocation(): Promise<Map<string, LocationContact[]>> {
     return parseLocationDump(await this.rpc('ul.dump'));
   }
@@ -726,6 +743,15 @@ function runKamcmd(
         const failure = kamcmdRpcError(stdout, command) ?? kamcmdRpcError(stderr, command);
         if (failure !== undefined) {
           reject(failure);
+          return;
+        }
+        if (error !== null && `${stdout}${stderr}`.includes('reply too big')) {
+          reject(
+            new KamailioHarnessError(
+              `kamcmd ${command}: the reply exceeds kamcmd's ~128 KB limit; ` +
+                'for large tables use registeredCount(), contactCount() or locationContacts(user)',
+            ),
+          );
           return;
         }
         if (error !== null) {

@@ -218,3 +218,15 @@ export function parseLocationDump(text: string): Map<string, LocationContact[]> 
   }
   return table;
 }
+
+/** The AoRs of a `ul.dump brief` reply, in Kamailio's (hash) order. */
+export function parseLocationAors(text: string): string[] {
+  const aors: string[] = [];
+  for (const list of findStructs(parseKamcmdReply(text, 'ul.dump brief'), 'AoRs')) {
+    if (list.kind !== 'struct') continue;
+    for (const member of list.members) {
+      if (member.kind === 'value' && member.key === 'AoR') aors.push(member.value);
+    }
+  }
+  return aors;
+}
