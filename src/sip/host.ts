@@ -1,0 +1,153 @@
+/**
+ * The `host` of SIP URIs and Via sent-by (RFC 3261 §25.1): `hostname / IPv4address / IPv6reference`,
+ * with the IPv6 grammar as corrected by RFC 5954 §3 (the RFC 3986 `IPv6address` rule, which also
+ * accepts a dotted IPv4 tail such as `[::ffff:192.0.2.1]`). Checklist ABNF-04.
+ *
+ * All checks are index scans: no regular expression, linear in the length of the input.
+ */
+
+/** What kind of host a string holds. IPv6 hosts are written with their brackets (`[2001:db8::1]`). */
+export type HostType = 'domain' | 'ipv4' | 'ipv6';
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isAlpha(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+}
+
+function isHex(code: number): boolean {
+  return isDigit(code) || (code >= 0x61 && code <= 0x66) || (code >= 0x41 && code <= 0x46);
+}
+
+/**
+ * Octets of a dotted-quad IPv4 address in `text[start, end)`, or `undefined`. RFC 3261 allows
+ * `1*3DIGIT` per part; RFC 5954 (via RFC 3986 `dec-octet`) bounds each part to 0–255.
+ */
+export function parseIPv4(text: string, start = 0, end = text.length): number[] | undefined {
+  const octets: number[] = [];
+  let i = start;
+  while (octets.length < 4) {
+    let value = 0;
+    let digits = 0;
+    while (i < end && isDigit(text.charCodeAt(i)) && digits < 4) {
+      value = value * 10 + text.charCodeAt(i) - 0x30;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 3 || value > 255) return undefined;
+    octets.push(value);
+    if (octets.length < 4) {
+      if (i >= end || text.charCodeAt(i) !== 0x2e) return undefined;
+      i++;
+    }
+  }
+  return i === end ? octets : undefined;
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address (no brackets) in `text[start, end)`, or `undefined`
+ * when it is not an RFC 3986 `IPv6address` (RFC 5954 §3): at most one `::`, groups of 1–4 hex
+ * digits, an optional dotted IPv4 tail counting as two groups.
+ */
+export function parseIPv6(text: string, start = 0, end = text.length): number[] | undefined {
+  const groups: number[] = [];
+  let gap = -1;
+  let i = start;
+  if (end - start < 2) return undefined;
+  if (text.charCodeAt(i) === 0x3a) {
+    if (text.charCodeAt(i + 1) !== 0x3a) return undefined;
+    gap = 0;
+    i += 2;
+  }
+  while (i < end) {
+    let j = i;
+    while (j < end && j - i < 5 && isHex(text.charCodeAt(j))) j++;
+    if (j < end && text.charCodeAt(j) === 0x2e) {
+      // A dotted IPv4 tail ends the address (RFC 3986 `ls32`).
+      const octets = parseIPv4(text, i, end);
+      if (octets === undefined) return undefined;
+      groups.push(octets[0]! * 256 + octets[1]!, octets[2]! * 256 + octets[3]!);
+      i = end;
+      break;
+    }
+    if (j === i || j - i > 4) return undefined;
+    groups.push(Number.parseInt(text.slice(i, j), 16));
+    i = j;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 0x3a) return undefined;
+    i++;
+    if (i < end && text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return undefined;
+      gap = groups.length;
+      i++;
+    } else if (i === end) return undefined;
+    if (groups.length > 8) return undefined;
+  }
+  if (gap < 0) return groups.length === 8 ? groups : undefined;
+  if (groups.length > 7) return undefined;
+  const zeros = new Array<number>(8 - groups.length).fill(0);
+  return [...groups.slice(0, gap), ...zeros, ...groups.slice(gap)];
+}
+
+/** True when `text` (no brackets) is an IPv6 address. */
+export function isIPv6(text: string): boolean {
+  return parseIPv6(text) !== undefined;
+}
+
+/** True when `text` is a dotted-quad IPv4 address. */
+export function isIPv4(text: string): boolean {
+  return parseIPv4(text) !== undefined;
+}
+
+/**
+ * True when `text[start, end)` is an RFC 3261 `hostname`: dot-separated labels of letters, digits
+ * and inner hyphens, an optional trailing dot, the last label starting with a letter (which is what
+ * tells `example.com` from a malformed address such as `192.0.2.256`). Underscores are accepted in
+ * labels because real deployments use them (container and SRV-style names), though the ABNF does not.
+ */
+export function isHostname(text: string, start = 0, end = text.length): boolean {
+  if (end > start && text.charCodeAt(end - 1) === 0x2e) end--;
+  if (end <= start) return false;
+  let labelStart = start;
+  for (let i = start; i <= end; i++) {
+    const code = i < end ? text.charCodeAt(i) : 0x2e;
+    if (code === 0x2e) {
+      if (i === labelStart) return false;
+      if (text.charCodeAt(labelStart) === 0x2d || text.charCodeAt(i - 1) === 0x2d) return false;
+      if (i === end && !isAlpha(text.charCodeAt(labelStart))) return false;
+      labelStart = i + 1;
+    } else if (!isAlpha(code) && !isDigit(code) && code !== 0x2d && code !== 0x5f) return false;
+  }
+  return true;
+}
+
+/**
+ * Kind of host written in `text[start, end)` (IPv6 with its brackets), or `undefined` when it is
+ * none of hostname, IPv4 address or `[IPv6]` reference.
+ */
+export function classifyHost(text: string, start = 0, end = text.length): HostType | undefined {
+  if (end <= start) return undefined;
+  if (text.charCodeAt(start) === 0x5b) {
+    return text.charCodeAt(end - 1) === 0x5d && parseIPv6(text, start + 1, end - 1) ? 'ipv6' : undefined;
+  }
+  if (parseIPv4(text, start, end)) return 'ipv4';
+  return isHostname(text, start, end) ? 'domain' : undefined;
+}
+
+/**
+ * Comparison key of a host: host names compare case-insensitively (RFC 3261 §19.1.4) and textual
+ * IP addresses compare by their binary value (RFC 5954 §4), so `[2001:DB8::0:1]` and
+ * `[2001:db8::1]` give the same key, as do `192.0.2.010` and `192.0.2.10`.
+ */
+export function hostComparisonKey(host: string, type: HostType): string {
+  if (type === 'ipv4') {
+    const octets = parseIPv4(host);
+    if (octets) return octets.join('.');
+  } else if (type === 'ipv6') {
+    const groups = parseIPv6(host, 1, host.length - 1);
+    if (groups) return '[' + groups.map((group) => group.toString(16)).join(':') + ']';
+  }
+  return host.toLowerCase();
+}
