@@ -77,3 +77,40 @@ export class TransportError extends SipRegistrantError {
     super(code, message, options);
   }
 }
+
+/** One problem found in a registrant config: which field, what is wrong, and the sentence to show. */
+export interface RegistrantConfigIssue {
+  /** The config field at fault, e.g. `registrar`, `expiry` (an unknown key is named as given). */
+  readonly field: string;
+  /** What is wrong with its value, e.g. `has a user part`. Never contains a password. */
+  readonly problem: string;
+  /** `<field>: <problem>`; for OpenSIPS `uac` strings the field is `uac field 7 (binding URI)`. */
+  readonly message: string;
+}
+
+/**
+ * A registrant config was rejected (`code` `ERR_INVALID_CONFIG`). `field` and `problem` describe the
+ * first problem, `errors` lists all of them, `record` names the record by its identity
+ * (`aor=… contact=… registrar=…`). Nothing here ever contains the password.
+ */
+export class RegistrantConfigError extends SipRegistrantError {
+  readonly field: string;
+  readonly problem: string;
+  readonly record: string;
+  readonly errors: readonly RegistrantConfigIssue[];
+
+  constructor(record: string, errors: readonly RegistrantConfigIssue[]) {
+    const list: readonly RegistrantConfigIssue[] =
+      errors.length > 0
+        ? errors
+        : [{ field: '(config)', problem: 'is invalid', message: '(config): is invalid' }];
+    const first = list[0]!;
+    const summary =
+      list.length === 1 ? first.message : `${list.length} problems: ` + list.map((e) => e.message).join('; ');
+    super('ERR_INVALID_CONFIG', `invalid registrant config${record ? ` (${record})` : ''}: ${summary}`);
+    this.field = first.field;
+    this.problem = first.problem;
+    this.record = record;
+    this.errors = list;
+  }
+}
