@@ -137,6 +137,11 @@ export class StreamFlow {
     return this.#closed;
   }
 
+  /** Bytes of an inbound message not yet complete. */
+  get bufferedBytes(): number {
+    return this.#framer.bufferedBytes;
+  }
+
   get isClosed(): boolean {
     return this.#state === 'closed';
   }

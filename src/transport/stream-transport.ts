@@ -92,6 +92,8 @@ export interface StreamTransportOptions {
 export interface StreamTransportStats extends Readonly<FlowCounters> {
   /** Connections currently open or opening. */
   readonly openConnections: number;
+  /** Bytes of incomplete inbound messages held by all connections (bounded per connection). */
+  readonly bufferedInboundBytes: number;
   /** Listener calls that threw. */
   readonly listenerErrors: number;
   /** Inbound connections that failed before becoming usable (TLS handshake errors). */
@@ -177,6 +179,12 @@ export interface StreamDialer {
   keyOf(target: TransportTarget): string;
   /** The socket event of `server` that hands over an accepted, usable connection. */
   readonly acceptEvent: 'connection' | 'secureConnection';
+  /**
+   * Also file an outbound connection under the peer's address once open, so a send to the source
+   * of a message that came on it reuses it. Not for TLS: there the key carries the verified
+   * identity, and a connection verified for one domain must not serve a target without it.
+   */
+  readonly aliasByPeerAddress: boolean;
 }
 
 /** The Transport over a pool of stream connections. Built by the TCP and TLS factories. */
@@ -245,6 +253,7 @@ export class StreamTransportImpl implements StreamTransport, FlowOwner {
     return {
       ...this.counters,
       openConnections: this.#allFlows.size,
+      bufferedInboundBytes: [...this.#allFlows].reduce((sum, flow) => sum + flow.bufferedBytes, 0),
       listenerErrors: this.#messageListeners.errors + this.#flowListeners.errors,
       inboundHandshakeErrors: this.#inboundHandshakeErrors,
     };
@@ -314,12 +323,14 @@ export class StreamTransportImpl implements StreamTransport, FlowOwner {
     this.counters.connectionsOpened++;
     this.#flows.set(key, flow);
     this.#allFlows.add(flow);
-    socket.once(readyEvent, () => {
-      // Also find this connection by the peer's address, so a reply to a request that arrived on
-      // it (sent to the reported source) goes back on it (RFC 3261 §18.2.2).
-      const alias = this.#dialer.keyOf({ host: flow.source.host, port: flow.source.port });
-      if (!flow.isClosed && !this.#flows.has(alias)) this.#flows.set(alias, flow);
-    });
+    if (this.#dialer.aliasByPeerAddress) {
+      socket.once(readyEvent, () => {
+        // Also find this connection by the peer's address, so a reply to a request that arrived
+        // on it (sent to the reported source) goes back on it (RFC 3261 §18.2.2).
+        const alias = this.#dialer.keyOf({ host: flow.source.host, port: flow.source.port });
+        if (!flow.isClosed && !this.#flows.has(alias)) this.#flows.set(alias, flow);
+      });
+    }
     return flow;
   }
 

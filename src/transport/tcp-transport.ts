@@ -27,6 +27,7 @@ export interface TcpTransport extends StreamTransport {
 const TCP_DIALER: StreamDialer = {
   protocol: 'TCP',
   acceptEvent: 'connection',
+  aliasByPeerAddress: true,
   // A host name target is resolved by net.connect (system resolver, hosts file then A/AAAA).
   dial: (target: TransportTarget) => ({
     socket: net.connect({ host: target.host, port: target.port }),

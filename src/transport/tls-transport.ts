@@ -96,6 +96,7 @@ export async function createTlsTransport(options?: TlsTransportOptions): Promise
   const dialer: StreamDialer = {
     protocol: 'TLS',
     acceptEvent: 'secureConnection',
+    aliasByPeerAddress: false,
     dial(target: TransportTarget) {
       const identity = target.servername ?? target.host;
       const socket = tls.connect({

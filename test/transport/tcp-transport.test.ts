@@ -152,7 +152,7 @@ describe('TCP transport: connections', () => {
     const connection = await registrar.received(0, request(1));
     const full = response(1, 'half of this body never arrives');
     connection.socket.write(full.slice(0, full.length - 10));
-    await until(() => t.stats.messagesReceived > 0, 20); // give the partial bytes time to land
+    expect(await until(() => t.stats.bufferedInboundBytes === full.length - 10)).toBe(true);
     connection.socket.resetAndDestroy();
     expect(await until(() => lost.length === 1)).toBe(true);
     expect(seen).toEqual([]);
@@ -173,6 +173,22 @@ describe('TCP transport: connections', () => {
       }).not.toThrow();
       await expect(promise).rejects.toMatchObject({ code: 'ERR_TRANSPORT_SEND' });
     }
+  });
+
+  it('TRN-04 a reply to a request that came on our connection goes back on it, even when we dialled a name', async () => {
+    const registrar = await peer();
+    const t = await transport();
+    await t.send({ host: 'localhost', port: registrar.port }, encoder.encode(request(1)));
+    const connection = await registrar.received(0, request(1));
+    const inbound = nextEvent<[Uint8Array, InboundSource]>((listener) => t.onMessage(listener));
+    connection.socket.write(
+      'OPTIONS sip:alice@127.0.0.1 SIP/2.0\r\nCSeq: 5 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+    );
+    const [, source] = await inbound;
+    expect(source).toEqual({ host: '127.0.0.1', port: registrar.port, protocol: 'TCP' });
+    await t.send(source, encoder.encode(response(5)));
+    await registrar.received(0, response(5));
+    expect(registrar.connections).toHaveLength(1);
   });
 
   it('IPv6: connects to a ::1 registrar', async (context) => {
