@@ -1,0 +1,728 @@
+/**
+ * An in-memory SIP registrar that speaks SIP over a real loopback UDP socket, for testing registration
+ * clients (this library's and users' own): Digest challenges, RFC 3261 §10.3 binding updates, grants,
+ * and scripted misbehaviour (drops, delays, odd status codes, bent 200 OKs, malformed answers).
+ *
+ * Built for load as much as for unit tests: the normal path keeps no per-request state (nonces are
+ * stateless HMACs, no timer is armed), bindings sit in a Map, and each request costs one parse, one
+ * Digest verification and one response. Only time is injected (`clock`): the socket is real, so a
+ * FakeClock controls nonce age, binding expiry and scripted delays while datagrams flow for real.
+ */
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import type { TimerHandle } from '../clock.js';
+import { SipParseError } from '../errors.js';
+import { normalizeAlgorithmName } from '../sip/challenge.js';
+import { parseCSeq } from '../sip/cseq.js';
+import { splitOutside } from '../sip/lexer.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { tryParseMessage } from '../sip/parser.js';
+import { uriEquals } from '../sip/uri-compare.js';
+import { type ParsedVia, topVia } from '../sip/via.js';
+import { BindingStore, type StoredBinding } from './binding-store.js';
+import { canonicalAor } from './canonical-aor.js';
+import { formatChallenge } from './challenge-header.js';
+import { type DigestVerifierPolicy, verifyDigestCredentials } from './digest-verifier.js';
+import { NonceIssuer } from './nonce-issuer.js';
+import { type RegisterFields, readRegisterFields } from './register-request.js';
+import {
+  type RegistrarDoubleOptions,
+  type ResolvedRegistrarDoubleOptions,
+  resolveRegistrarDoubleOptions,
+} from './registrar-double-options.js';
+import { applyRegistration, type RegistrationOutcome } from './registration-update.js';
+import { buildResponse, type ResponseContext } from './response-writer.js';
+import {
+  type ChallengeAction,
+  type CredentialsVerdict,
+  type ExtraHeader,
+  matchesScript,
+  type ProcessAction,
+  type RegisterRequestInfo,
+  type RegistrarBehaviour,
+  type ScriptedAction,
+  type ScriptOptions,
+  type ScriptRule,
+} from './scripted-behaviour.js';
+import { encodeMessage, serializeMessage } from './tmp-serializer.js';
+import { TransactionMemory } from './transaction-memory.js';
+
+/** A binding as {@link RegistrarDouble.bindings} reports it. */
+export interface RegistrarBinding {
+  /** Canonical AOR (`sip:user@host`). */
+  readonly aor: string;
+  /** The Contact as the 200 OK lists it, without `expires`: `<uri>;params`. */
+  readonly contact: string;
+  /** The Contact URI. */
+  readonly uri: string;
+  /** Seconds left, rounded up. */
+  readonly expires: number;
+  /** Clock reading (ms) at which it lapses. */
+  readonly expiresAt: number;
+  readonly callId: string;
+  readonly cseq: number;
+  /** Where the REGISTER that last refreshed it came from. */
+  readonly source: { readonly host: string; readonly port: number };
+}
+
+/** One REGISTER and what the double did with it. */
+export interface RecordedExchange {
+  readonly request: RegisterRequestInfo;
+  /** The action taken (`process` for the normal path). */
+  readonly action: ScriptedAction['type'];
+  /** Whether a rule or the behaviour function chose the action. */
+  readonly scripted: boolean;
+  /** Final status sent; `undefined` when dropped or answered with malformed bytes. */
+  readonly status: number | undefined;
+  /** Clock reading when the answer went out (or the request was dropped). */
+  readonly at: number;
+}
+
+/** Counters since creation (or the last {@link RegistrarDouble.resetRecords}). */
+export interface RegistrarStats {
+  /** Datagrams received. */
+  datagrams: number;
+  /** Datagrams that were not a SIP message, or a request without a usable top Via. */
+  unparsable: number;
+  /** REGISTER requests received, retransmissions included. */
+  registers: number;
+  /** Requests other than REGISTER. */
+  otherRequests: number;
+  /** Retransmissions of scripted transactions, absorbed or answered from memory. */
+  retransmissions: number;
+  /** Requests dropped by a script. */
+  dropped: number;
+  /** 401/407 challenges sent. */
+  challenges: number;
+  /** Of those, with `stale=true`. */
+  staleChallenges: number;
+  /** Responses sent, by status code (100 Trying included). */
+  responses: Record<number, number>;
+  /** Sends the socket reported as failed. */
+  sendErrors: number;
+}
+
+/** Events of {@link RegistrarDouble}. */
+export interface RegistrarDoubleEvents {
+  /** A new REGISTER transaction arrived (not a retransmission of a scripted one), before it is acted on. */
+  request: (request: RegisterRequestInfo) => void;
+  /** A REGISTER was answered (final status) or dropped. */
+  exchange: (exchange: RecordedExchange) => void;
+}
+
+interface PendingAnswer {
+  readonly bytes: Uint8Array;
+  readonly status: number | undefined;
+}
+
+function newStats(): RegistrarStats {
+  return {
+    datagrams: 0,
+    unparsable: 0,
+    registers: 0,
+    otherRequests: 0,
+    retransmissions: 0,
+    dropped: 0,
+    challenges: 0,
+    staleChallenges: 0,
+    responses: {},
+    sendErrors: 0,
+  };
+}
+
+const DEFAULT_ACTION: ProcessAction = Object.freeze({ type: 'process' });
+const ALLOW: ExtraHeader = ['Allow', 'REGISTER, OPTIONS'];
+
+/**
+ * The registrar double. Create it with {@link createRegistrarDouble}; close it with {@link close}.
+ */
+export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
+  readonly #options: ResolvedRegistrarDoubleOptions;
+  readonly #socket: dgram.Socket;
+  readonly #address: { readonly host: string; readonly port: number };
+  readonly #store = new BindingStore(uriEquals);
+  readonly #nonces = new NonceIssuer();
+  readonly #memory: TransactionMemory;
+  readonly #verifier: DigestVerifierPolicy | undefined;
+  readonly #timers = new Set<TimerHandle>();
+  readonly #tagPrefix = Math.random().toString(36).slice(2, 8);
+  #rules: ScriptRule[] = [];
+  #ruleAors = new Map<ScriptRule, string | undefined>();
+  #behaviour: RegistrarBehaviour | undefined;
+  #stats = newStats();
+  #log: (RecordedExchange | undefined)[];
+  #logNext = 0;
+  #logSize = 0;
+  #seq = 0;
+  #closed = false;
+  readonly #onSent = (error: Error | null): void => {
+    if (error) this.#stats.sendErrors++;
+  };
+
+  /** @internal Use {@link createRegistrarDouble}. */
+  constructor(options: ResolvedRegistrarDoubleOptions, socket: dgram.Socket) {
+    super();
+    this.#options = options;
+    this.#socket = socket;
+    const bound = socket.address();
+    this.#address = Object.freeze({ host: bound.address, port: bound.port });
+    this.#memory = new TransactionMemory(options.transactionMemory);
+    this.#behaviour = options.behaviour;
+    this.#log = new Array(options.recordLimit);
+    const lookupPassword = options.lookupPassword;
+    this.#verifier =
+      lookupPassword === undefined
+        ? undefined
+        : {
+            realm: options.realm,
+            lookupPassword,
+            algorithms: options.algorithms.map(normalizeAlgorithmName),
+            qop: options.qop,
+            opaque: options.opaque,
+            nonceTtlMs: options.nonceTtlMs,
+          };
+    socket.on('message', (data, rinfo) => this.#onDatagram(data, rinfo.address, rinfo.port));
+    // A send to a vanished client port can surface as a socket error on some systems; a test double
+    // must survive it.
+    socket.on('error', () => this.#stats.sendErrors++);
+  }
+
+  /** Where the double listens: send REGISTERs here. */
+  get address(): { readonly host: string; readonly port: number } {
+    return this.#address;
+  }
+
+  /** `host:port` (IPv6 in brackets), handy for building a registrar URI: `sip:${registrar.hostPort}`. */
+  get hostPort(): string {
+    const { host, port } = this.#address;
+    return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  }
+
+  /** The Digest realm of the challenges. */
+  get realm(): string {
+    return this.#options.realm;
+  }
+
+  /**
+   * Live bindings, of one AOR (any URI form: `sip:Alice@EXAMPLE.com;user=phone` finds
+   * `sip:Alice@example.com`) or of all. O(bindings).
+   */
+  bindings(aor?: string): RegistrarBinding[] {
+    const now = this.#options.clock.now();
+    const source = aor === undefined ? this.#store.all(now) : this.#store.list(canonicalAor(aor), now);
+    const out: RegistrarBinding[] = [];
+    for (const binding of source) out.push(this.#view(binding, now));
+    return out;
+  }
+
+  /** Number of live bindings. O(AORs). */
+  bindingCount(): number {
+    return this.#store.count(this.#options.clock.now());
+  }
+
+  /** Remove the bindings of one AOR, or all. */
+  clearBindings(aor?: string): void {
+    if (aor === undefined) this.#store.clear();
+    else this.#store.removeAll(canonicalAor(aor));
+  }
+
+  /** A copy of the counters. */
+  stats(): RegistrarStats {
+    return { ...this.#stats, responses: { ...this.#stats.responses } };
+  }
+
+  /** The last `recordLimit` exchanges, oldest first. */
+  requests(): RecordedExchange[] {
+    const out: RecordedExchange[] = [];
+    const limit = this.#log.length;
+    for (let i = 0; i < this.#logSize; i++) {
+      const entry = this.#log[(this.#logNext - this.#logSize + i + limit) % limit];
+      if (entry !== undefined) out.push(entry);
+    }
+    return out;
+  }
+
+  /** Forget recorded exchanges and zero the counters (bindings and scripts stay). */
+  resetRecords(): void {
+    this.#log.fill(undefined);
+    this.#logNext = 0;
+    this.#logSize = 0;
+    this.#stats = newStats();
+  }
+
+  /**
+   * Add a scripted rule: matching new REGISTER transactions get `action` (rules are tried in the order
+   * added, before the behaviour function). Returns a function that removes the rule.
+   *
+   * ```ts
+   * registrar.script({ type: 'respond', status: 503, headers: [['Retry-After', '30']] }, { user: 'bob', times: 1 });
+   * registrar.script({ type: 'drop' }, { userPrefix: 'dead-' });
+   * registrar.script({ type: 'process', grant: (requested) => requested - 1 });
+   * ```
+   */
+  script(action: ScriptedAction, options: ScriptOptions = {}): () => void {
+    const times = options.times ?? Number.POSITIVE_INFINITY;
+    const rule: ScriptRule = { match: options, action, remaining: times };
+    this.#rules.push(rule);
+    this.#ruleAors.set(rule, options.aor === undefined ? undefined : canonicalAor(options.aor));
+    return () => this.#removeRule(rule);
+  }
+
+  /** Remove every scripted rule. */
+  clearScripts(): void {
+    this.#rules = [];
+    this.#ruleAors.clear();
+  }
+
+  /** Replace (or with `undefined`, remove) the behaviour function. */
+  setBehaviour(behaviour: RegistrarBehaviour | undefined): void {
+    this.#behaviour = behaviour;
+  }
+
+  /**
+   * The next exchange (answered or dropped REGISTER) for which `predicate` holds. Resolves on the
+   * event; bounded by the test's own timeout.
+   */
+  nextExchange(predicate: (exchange: RecordedExchange) => boolean = () => true): Promise<RecordedExchange> {
+    return new Promise((resolve) => {
+      const listener = (exchange: RecordedExchange): void => {
+        if (!predicate(exchange)) return;
+        this.off('exchange', listener);
+        resolve(exchange);
+      };
+      this.on('exchange', listener);
+    });
+  }
+
+  /** Stop listening, cancel pending scripted answers, forget everything. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#timers) this.#options.clock.clearTimeout(timer);
+    this.#timers.clear();
+    this.#memory.clear();
+    this.removeAllListeners();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    this.#store.clear();
+  }
+
+  #removeRule(rule: ScriptRule): void {
+    const index = this.#rules.indexOf(rule);
+    if (index !== -1) this.#rules.splice(index, 1);
+    this.#ruleAors.delete(rule);
+  }
+
+  #view(binding: StoredBinding, now: number): RegistrarBinding {
+    return {
+      aor: binding.aor,
+      contact: `<${binding.uriText}>${binding.params}`,
+      uri: binding.uriText,
+      expires: remainingSeconds(binding, now),
+      expiresAt: binding.expiresAt,
+      callId: binding.callId,
+      cseq: binding.cseq,
+      source: binding.source,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Receiving
+
+  #onDatagram(data: Buffer, host: string, port: number): void {
+    if (this.#closed) return;
+    this.#stats.datagrams++;
+    const parsed = tryParseMessage(data);
+    if (!parsed.ok) {
+      this.#stats.unparsable++;
+      return;
+    }
+    const message = parsed.message;
+    // Responses have nothing to do here (the double never sends requests).
+    if (message.kind !== 'request') return;
+    let via: ParsedVia | undefined;
+    try {
+      via = topVia(message);
+    } catch (error) {
+      if (!(error instanceof SipParseError)) throw error;
+    }
+    // Without a top Via there is nowhere to say a response belongs (RFC 3261 §8.2.6.2): drop it.
+    if (via === undefined) {
+      this.#stats.unparsable++;
+      return;
+    }
+    const source = { host, port };
+    this.#onRequest(message, data, via, source);
+  }
+
+  #onRequest(
+    request: SipRequest,
+    raw: Uint8Array,
+    via: ParsedVia,
+    source: { host: string; port: number },
+  ): void {
+    if (request.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
+    const context: MutableContext = {
+      request,
+      topVia: via,
+      source,
+      toTag: '',
+      toHasTag: false,
+      serverHeader: this.#options.serverHeader,
+    };
+    const callId = request.headers.get('Call-ID');
+    const cseqText = request.headers.get('CSeq');
+    let cseq = -1;
+    if (cseqText !== undefined) {
+      try {
+        const parsed = parseCSeq(cseqText);
+        if (parsed.method === request.method) cseq = parsed.seq;
+      } catch (error) {
+        if (!(error instanceof SipParseError)) throw error;
+      }
+    }
+    context.toTag = this.#tagPrefix + (this.#seq + 1).toString(36);
+    if (callId === undefined || cseq < 0 || !request.headers.has('From') || !request.headers.has('To')) {
+      // §8.1.1: these are mandatory; a 400 names what is missing or wrong.
+      this.#sendResponse(buildResponse(context, 400, 'Missing or Bad Call-ID, CSeq, From or To', []), source);
+      return;
+    }
+    if (request.method !== 'REGISTER') {
+      this.#stats.otherRequests++;
+      // OPTIONS doubles as a keep-alive ping; anything else is not for a registrar.
+      const status = request.method === 'OPTIONS' ? 200 : 405;
+      this.#sendResponse(buildResponse(context, status, undefined, [ALLOW]), source);
+      return;
+    }
+    this.#stats.registers++;
+    const fields = readRegisterFields(request);
+    if ('problem' in fields) {
+      this.#sendResponse(buildResponse(context, 400, fields.problem, []), source);
+      return;
+    }
+    context.toHasTag = fields.toHasTag;
+
+    // A retransmission of a scripted transaction gets what the original got (§17.2.2, §17.2.3).
+    const branch = via.branch ?? '';
+    const key = TransactionMemory.key(branch, callId, cseq);
+    const remembered = this.#memory.get(key);
+    if (remembered !== undefined) {
+      this.#stats.retransmissions++;
+      if (remembered.lastResponse !== undefined) this.#send(remembered.lastResponse, source, undefined);
+      return;
+    }
+
+    const now = this.#options.clock.now();
+    const verification =
+      this.#verifier === undefined
+        ? undefined
+        : verifyDigestCredentials(request, this.#verifier, this.#nonces, now);
+    const info: RegisterRequestInfo = {
+      seq: ++this.#seq,
+      method: request.method,
+      requestUri: request.uri,
+      aor: fields.aor,
+      user: fields.user,
+      callId,
+      cseq,
+      branch,
+      contacts: fields.contactValues,
+      expiresHeader: fields.expiresHeaderText,
+      username: verification?.username,
+      credentials: verification?.verdict ?? 'not-required',
+      credentialsProblem: verification?.problem,
+      source,
+      raw,
+    };
+    this.emit('request', info);
+    const scripted = this.#pickAction(info);
+    const action = scripted ?? DEFAULT_ACTION;
+    if (action.type === 'drop') {
+      this.#stats.dropped++;
+      this.#memory.remember(key, { state: 'drop', lastResponse: undefined });
+      this.#record(info, action.type, scripted !== undefined, undefined, now);
+      return;
+    }
+    const answer = this.#answer(action, context, fields, info, now);
+    this.#deliver(action, scripted !== undefined, key, answer, context, info);
+  }
+
+  #pickAction(info: RegisterRequestInfo): ScriptedAction | undefined {
+    for (const rule of this.#rules) {
+      if (rule.remaining <= 0 || !matchesScript(rule.match, this.#ruleAors.get(rule), info)) continue;
+      if (--rule.remaining <= 0) this.#removeRule(rule);
+      return rule.action;
+    }
+    return this.#behaviour?.(info);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Answering
+
+  /** Work out the final answer (applying the registration now, even when the answer is delayed). */
+  #answer(
+    action: Exclude<ScriptedAction, { type: 'drop' }>,
+    context: ResponseContext,
+    fields: RegisterFields,
+    info: RegisterRequestInfo,
+    now: number,
+  ): PendingAnswer {
+    switch (action.type) {
+      case 'process':
+        return this.#encode(this.#process(action, context, fields, info, now));
+      case 'challenge':
+        return this.#encode(this.#challenge(context, action, action.stale ?? false, now));
+      case 'respond':
+        return this.#encode(
+          buildResponse(context, action.status, action.reason, action.headers ?? [], action.body ?? ''),
+        );
+      case 'malformed':
+        return { bytes: this.#malformed(action, context), status: undefined };
+    }
+  }
+
+  #process(
+    action: ProcessAction,
+    context: ResponseContext,
+    fields: RegisterFields,
+    info: RegisterRequestInfo,
+    now: number,
+  ): SipResponse {
+    const options = this.#options;
+    // §10.3 step 2: option tags we do not support in Require → 420 listing them.
+    const unsupported = this.#unsupportedExtensions(context.request);
+    if (unsupported.length > 0)
+      return buildResponse(context, 420, undefined, [['Unsupported', unsupported.join(', ')]]);
+    // §10.3 step 3: authenticate.
+    if (this.#verifier !== undefined && action.skipAuth !== true) {
+      const verdict: CredentialsVerdict = info.credentials;
+      if (verdict === 'missing' || verdict === 'invalid')
+        return this.#challenge(context, undefined, false, now);
+      if (verdict === 'stale') return this.#challenge(context, undefined, true, now);
+    }
+    // §10.3 steps 5–7.
+    const outcome = applyRegistration(
+      this.#store,
+      {
+        aor: fields.aor,
+        callId: info.callId,
+        cseq: info.cseq,
+        branch: info.branch,
+        contacts: fields.contacts,
+        expiresHeader: fields.expiresHeader,
+        source: info.source,
+      },
+      {
+        minExpires: options.minExpires,
+        maxExpires: options.maxExpires,
+        defaultExpires: options.defaultExpires,
+        grant: action.grant,
+      },
+      now,
+    );
+    if (outcome.kind === 'reject')
+      return buildResponse(context, outcome.status, outcome.reason, outcome.headers);
+    return buildResponse(context, 200, undefined, this.#okHeaders(outcome, action, now));
+  }
+
+  /** §10.3 step 8: the 200 OK lists the AOR's bindings, each with its remaining expiry. */
+  #okHeaders(
+    outcome: Extract<RegistrationOutcome, { kind: 'ok' }>,
+    action: ProcessAction,
+    now: number,
+  ): ExtraHeader[] {
+    const { ours } = outcome;
+    const listing = action.contacts ?? 'all';
+    let listed: readonly StoredBinding[] =
+      listing === 'none'
+        ? []
+        : listing === 'others'
+          ? outcome.bindings.filter((b) => !ours.has(b))
+          : outcome.bindings;
+    if (action.order === 'ours-last' || action.order === 'ours-first') {
+      const mine = listed.filter((b) => ours.has(b));
+      const theirs = listed.filter((b) => !ours.has(b));
+      listed = action.order === 'ours-last' ? [...theirs, ...mine] : [...mine, ...theirs];
+    }
+    const expiresIn = action.expiresIn ?? 'contact';
+    const values: string[] = [];
+    for (const binding of listed) {
+      let value = `<${binding.uriText}>${binding.params}`;
+      if (expiresIn !== 'header') value += `;expires=${remainingSeconds(binding, now)}`;
+      if (action.rewriteContact !== undefined) value = action.rewriteContact(value, ours.has(binding));
+      values.push(value);
+    }
+    const headers: ExtraHeader[] = [];
+    if (values.length > 0) {
+      if (action.joinContacts === true) headers.push(['Contact', values.join(', ')]);
+      else for (const value of values) headers.push(['Contact', value]);
+    }
+    if (expiresIn !== 'contact') {
+      const first = ours.values().next();
+      if (!first.done) headers.push(['Expires', String(remainingSeconds(first.value, now))]);
+    }
+    if (action.headers !== undefined) headers.push(...action.headers);
+    return headers;
+  }
+
+  #challenge(
+    context: ResponseContext,
+    overrides: ChallengeAction | undefined,
+    stale: boolean,
+    now: number,
+  ): SipResponse {
+    const options = this.#options;
+    const status = overrides?.status ?? 401;
+    const header = status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+    const nonce = this.#nonces.issue(now);
+    const realm = overrides?.realm ?? options.realm;
+    const qopOverride = overrides?.qop;
+    const qop =
+      qopOverride === undefined
+        ? options.qop
+        : qopOverride === null
+          ? []
+          : qopOverride.split(',').map((option) => option.trim());
+    const opaque = overrides?.opaque ?? options.opaque;
+    const headers: ExtraHeader[] = [];
+    for (const algorithm of overrides?.algorithms ?? options.algorithms)
+      headers.push([header, formatChallenge({ realm, nonce, algorithm, qop, stale, opaque })]);
+    if (overrides?.headers !== undefined) headers.push(...overrides.headers);
+    this.#stats.challenges++;
+    if (stale) this.#stats.staleChallenges++;
+    return buildResponse(context, status, undefined, headers);
+  }
+
+  #unsupportedExtensions(request: SipRequest): string[] {
+    const rows = request.headers.getAll('Require');
+    if (rows.length === 0) return [];
+    const unsupported: string[] = [];
+    for (const row of rows)
+      for (const tag of splitOutside(row, ',') ?? [row])
+        if (tag !== '' && !this.#options.supported.has(tag.toLowerCase())) unsupported.push(tag);
+    return unsupported;
+  }
+
+  /** By default: a response whose status code is not a number, with the copied headers. */
+  #malformed(action: Extract<ScriptedAction, { type: 'malformed' }>, context: ResponseContext): Uint8Array {
+    if (action.bytes !== undefined)
+      return typeof action.bytes === 'string' ? Buffer.from(action.bytes, 'utf8') : action.bytes;
+    const text = serializeMessage(buildResponse(context, 200, 'OK', []));
+    return Buffer.from(`SIP/2.0 2OO OK${text.slice(text.indexOf('\r\n'))}`, 'utf8');
+  }
+
+  #encode(response: SipResponse): PendingAnswer {
+    return { bytes: encodeMessage(response), status: response.status };
+  }
+
+  /** Send the answer now or after `delayMs`, with a `100 Trying` first when asked. */
+  #deliver(
+    action: Exclude<ScriptedAction, { type: 'drop' }>,
+    scripted: boolean,
+    key: string,
+    answer: PendingAnswer,
+    context: ResponseContext,
+    info: RegisterRequestInfo,
+  ): void {
+    const clock = this.#options.clock;
+    let trying: Uint8Array | undefined;
+    if (action.trying === true) {
+      trying = encodeMessage(buildResponse(context, 100, undefined, []));
+      this.#send(trying, context.source, 100);
+    }
+    const delayMs = action.delayMs ?? 0;
+    if (delayMs <= 0) {
+      this.#send(answer.bytes, context.source, answer.status);
+      if (scripted) this.#memory.remember(key, { state: 'answered', lastResponse: answer.bytes });
+      this.#record(info, action.type, scripted, answer.status, clock.now());
+      return;
+    }
+    const entry = { state: 'pending' as 'pending' | 'answered', lastResponse: trying };
+    this.#memory.remember(key, entry);
+    const timer = clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.#closed) return;
+      entry.state = 'answered';
+      entry.lastResponse = answer.bytes;
+      this.#send(answer.bytes, context.source, answer.status);
+      this.#record(info, action.type, scripted, answer.status, clock.now());
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  /** Answer a request outside the REGISTER pipeline (400, 405, OPTIONS): at once, not recorded. */
+  #sendResponse(response: SipResponse, target: { readonly host: string; readonly port: number }): void {
+    this.#send(encodeMessage(response), target, response.status);
+  }
+
+  #send(
+    bytes: Uint8Array,
+    target: { readonly host: string; readonly port: number },
+    status: number | undefined,
+  ): void {
+    if (this.#closed) return;
+    if (status !== undefined) this.#stats.responses[status] = (this.#stats.responses[status] ?? 0) + 1;
+    this.#socket.send(bytes, target.port, target.host, this.#onSent);
+  }
+
+  #record(
+    request: RegisterRequestInfo,
+    action: ScriptedAction['type'],
+    scripted: boolean,
+    status: number | undefined,
+    at: number,
+  ): void {
+    const exchange: RecordedExchange = { request, action, scripted, status, at };
+    const limit = this.#log.length;
+    if (limit > 0) {
+      this.#log[this.#logNext] = exchange;
+      this.#logNext = (this.#logNext + 1) % limit;
+      if (this.#logSize < limit) this.#logSize++;
+    }
+    this.emit('exchange', exchange);
+  }
+}
+
+interface MutableContext extends ResponseContext {
+  toTag: string;
+  toHasTag: boolean;
+}
+
+function remainingSeconds(binding: StoredBinding, now: number): number {
+  return Math.max(0, Math.ceil((binding.expiresAt - now) / 1000));
+}
+
+/**
+ * Start a registrar double listening on UDP (loopback by default, a free port by default).
+ *
+ * ```ts
+ * const registrar = await createRegistrarDouble({ users: { alice: 'secret' }, realm: 'example.com' });
+ * // send REGISTERs to registrar.address …
+ * registrar.bindings('sip:alice@example.com'); // [{ contact, expires, … }]
+ * await registrar.close();
+ * ```
+ *
+ * @throws SipInvalidArgumentError for an invalid option (named, with what was expected and received)
+ * @throws Error from node:dgram when the address cannot be bound
+ */
+export async function createRegistrarDouble(options?: RegistrarDoubleOptions): Promise<RegistrarDouble> {
+  const resolved = resolveRegistrarDoubleOptions(options);
+  const socket = dgram.createSocket({ type: isIPv6(resolved.host) ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    socket.once('error', onError);
+    socket.bind({ address: resolved.host, port: resolved.port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  // A load test may burst thousands of REGISTERs at once; a bigger receive buffer keeps the kernel
+  // from dropping them (it silently caps the value at net.core.rmem_max).
+  try {
+    socket.setRecvBufferSize(8 * 1024 * 1024);
+    socket.setSendBufferSize(8 * 1024 * 1024);
+  } catch {
+    // Not fatal: the defaults work, just with more retransmissions under load.
+  }
+  return new RegistrarDouble(resolved, socket);
+}
