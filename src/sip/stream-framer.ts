@@ -283,7 +283,9 @@ function startLineProblem(buffer: Uint8Array, from: number, to: number): string 
   if (last > from && buffer[last - 1] === CR) last--;
   for (let i = from; i < last; i++) {
     const byte = buffer[i]!;
-    if (byte < 0x20 || byte === 0x7f) return `control byte 0x${hex(byte)} in the start line`;
+    // HTAB may appear in a Reason-Phrase (RFC 3261 §25.1); no other control byte may.
+    if ((byte < 0x20 && byte !== 0x09) || byte === 0x7f)
+      return `control byte 0x${hex(byte)} in the start line`;
   }
   if (startsWithSipVersion(buffer, from, last)) return undefined;
   let lastSpace = last - 1;

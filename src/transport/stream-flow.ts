@@ -146,6 +146,11 @@ export class StreamFlow {
     return this.#state === 'closed';
   }
 
+  /** False once the flow is closed or closing (failed, idle, transport closing): open a new one. */
+  get usable(): boolean {
+    return this.#state !== 'closed' && this.#deliberate === undefined && this.#failure === undefined;
+  }
+
   /** The peer's address as messages from it are reported (IPv4-mapped addresses unmapped). */
   get source(): InboundSource {
     return this.#source;

@@ -280,7 +280,7 @@ export class StreamTransportImpl implements StreamTransport, FlowOwner {
     }
     const key = this.#dialer.keyOf(target);
     let flow = this.#flows.get(key);
-    if (flow === undefined || flow.isClosed) {
+    if (flow === undefined || !flow.usable) {
       try {
         flow = this.#open(target, key);
       } catch (error) {

@@ -113,6 +113,12 @@ describe('StreamFramer: framing by Content-Length', () => {
     }
   });
 
+  it('TRN-10 a Reason-Phrase may hold HTAB (RFC 3261 §25.1)', () => {
+    const framer = new StreamFramer();
+    const text = 'SIP/2.0 200 All\tfine\r\nl: 0\r\n\r\n';
+    expect(messages(framer.push(bytes(text)))).toEqual([text]);
+  });
+
   it('TRN-10 a header whose name merely contains content-length is not Content-Length', () => {
     const framer = new StreamFramer();
     const text = 'SIP/2.0 200 OK\r\nX-Content-Length: 99\r\nContent-Lengthy: 7\r\nl: 0\r\n\r\n';
@@ -242,7 +248,7 @@ describe('StreamFramer: limits and garbage (SEC-04, SEC-05)', () => {
       'GET / HTTP/1.1\r\nl: 0\r\n\r\n',
       'hello\r\n\r\n',
       'SIP 200 OK\r\n\r\n',
-      'A\tB SIP/2.0\r\n',
+      'A\x01B SIP/2.0\r\n',
     ]) {
       const framer = new StreamFramer();
       expect(errorOf(framer.push(bytes(text))).reason).toBe('BAD_START_LINE');

@@ -160,6 +160,18 @@ describe('TCP transport: connections', () => {
     expect(lost[0]!.error.message).toMatch(/ECONNRESET|closed by the peer/);
   });
 
+  it('SEC-05 a send that would pass maxPendingWriteBytes rejects instead of buffering without bound', async () => {
+    const registrar = await peer();
+    const t = await transport({ maxPendingWriteBytes: 300 });
+    const target = { host: '127.0.0.1', port: registrar.port };
+    const error = await t.send(target, new Uint8Array(301).fill(0x41)).catch((e) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error.code).toBe('ERR_TRANSPORT_SEND');
+    expect(error.message).toMatch(/maxPendingWriteBytes \(300\)/);
+    await t.send(target, encoder.encode(request(1)));
+    await registrar.received(0, request(1));
+  });
+
   it('bad targets reject with ERR_TRANSPORT_SEND without throwing synchronously', async () => {
     const t = await transport();
     for (const target of [
