@@ -96,7 +96,7 @@ export class RegistrantTable<R extends TableEntry> {
   #cursor = 0;
 
   constructor(options: RegistrantTableOptions = {}) {
-    const hashSize = validateHashSize(options.hashSize ?? 1);
+    const hashSize = validateHashSize(options.hashSize === undefined ? 1 : options.hashSize);
     this.bucketCount = 2 ** hashSize;
     this.#mask = this.bucketCount - 1;
     this.#buckets = Array.from({ length: this.bucketCount }, () => []);
