@@ -64,12 +64,14 @@ function parseQValue(text: string | undefined): number | undefined {
 
 /** Parses one contact-param (a single value of the list, not `*`). */
 export function parseContact(text: string, header = 'Contact'): Contact {
-  const address = parseNameAddr(text, header);
-  const expires = address.params.get('expires');
+  const { displayName, uri, params } = parseNameAddr(text, header);
+  const expires = params.get('expires');
   return {
-    ...address,
+    displayName,
+    uri,
+    params,
     expires: expires === undefined ? undefined : parseDeltaSeconds(expires),
-    q: parseQValue(address.params.get('q')),
+    q: parseQValue(params.get('q')),
   };
 }
 

@@ -80,7 +80,7 @@ export function parseNameAddr(text: string, header = 'name-addr'): NameAddr {
     const close = text.indexOf('>', i + 1);
     if (close === -1 || close >= end) badValue(header, "missing '>' after the URI");
     const uri = parseUri(text.slice(i + 1, close), header);
-    const params = parseParams(text.slice(0, end), header, close + 1);
+    const params = parseParams(text, header, close + 1);
     return { displayName, uri, params };
   }
 
@@ -94,7 +94,7 @@ export function parseNameAddr(text: string, header = 'name-addr'): NameAddr {
     uriEnd++;
   }
   const uri = parseUri(text.slice(i, uriEnd), header);
-  const params = parseParams(text.slice(0, end), header, uriEnd);
+  const params = parseParams(text, header, uriEnd);
   return { displayName: undefined, uri, params };
 }
 

@@ -46,6 +46,8 @@ export interface SipUri {
   /**
    * uri-parameters in order. Names are stored lower case with escapes of unreserved characters
    * undone (`%6C%72` → `lr`, RFC 4475 §3.1.1.3); values are kept as received, escapes included.
+   * Names may hold URI characters that are not header-token characters, so write them with
+   * {@link formatUri}, not `params.toString()`.
    */
   readonly params: GenericParams;
   /** `?name=value&…` headers in order, as received. */

@@ -20,7 +20,7 @@ describe('parseContactList', () => {
     );
   });
 
-  it('PIT-25 does not split on commas inside quoted strings or <> (methods="INVITE,BYE")', () => {
+  it('PIT-25 MSG-09 keeps vendor params as data and does not split on commas inside quotes or <> (methods="INVITE,BYE")', () => {
     const contacts = contactsOf([
       '"Smith, J" <sip:j@h;x=1>;methods="INVITE,BYE";+sip.ice;pn-prid="a,b", <sip:k@h>;+sip.instance="<urn:uuid:1,2>"',
     ]);
