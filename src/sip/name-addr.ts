@@ -66,9 +66,14 @@ export function parseNameAddr(text: string, header = 'name-addr'): NameAddr {
     angle = true;
   } else {
     // Tokens and whitespace up to '<' are a display name; anything else means an addr-spec
-    // (its scheme's ':' stops the scan).
+    // (its scheme's ':' stops the scan). Non-ASCII characters are let into display-name tokens,
+    // though the ABNF wants them quoted, because UAs send `Jörg <sip:…>` and the name is only shown.
     let j = i;
-    while (j < end && (isTokenChar(text.charCodeAt(j)) || isWsp(text.charCodeAt(j)))) j++;
+    while (j < end) {
+      const code = text.charCodeAt(j);
+      if (!isTokenChar(code) && !isWsp(code) && code < 0x80) break;
+      j++;
+    }
     if (j < end && text.charCodeAt(j) === 0x3c) {
       if (j > i) displayName = joinTokens(text, i, j);
       i = j;

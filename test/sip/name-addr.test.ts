@@ -35,6 +35,10 @@ describe('parseNameAddr', () => {
     expect(address.params.get('tag')).toBe("_token~1'+`*%!-.");
   });
 
+  it('accepts unquoted non-ASCII display names as seen from real UAs', () => {
+    expect(parseNameAddr('Jörg Müller <sip:joerg@example.com>').displayName).toBe('Jörg Müller');
+  });
+
   it('ABNF-02 accepts no whitespace before "<" (RFC 4475 lwsdisp)', () => {
     expect(parseNameAddr('caller<sip:caller@example.com>;tag=323').displayName).toBe('caller');
     expect(parseNameAddr('"caller"<sip:caller@example.com>').displayName).toBe('caller');

@@ -105,6 +105,12 @@ describe('uriEquals: the remaining rules', () => {
     expectEqual('sip:h?a=%31', 'sip:h?a=1');
   });
 
+  it('ABNF-04 IP address literals that yield the same binary address are equal (RFC 5954 §4 vectors)', () => {
+    expectEqual('sip:bob@[::ffff:192.0.2.128]', 'sip:bob@[::ffff:c000:280]');
+    expectEqual('sip:bob@[2001:db8::9:1]', 'sip:bob@[2001:db8::9:01]');
+    expectEqual('sip:bob@[0:0:0:0:0:FFFF:129.144.52.38]', 'sip:bob@[::FFFF:129.144.52.38]');
+  });
+
   it('ABNF-04 IP addresses compare by value (RFC 5954 §4)', () => {
     expectEqual('sip:a@[2001:db8::1]:5060', 'sip:a@[2001:0DB8:0:0:0:0:0:1]:5060');
     expectDifferent('sip:a@[2001:db8::1]', 'sip:a@[2001:db8::2]');

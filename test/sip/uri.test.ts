@@ -135,6 +135,10 @@ describe('parseUri: SIP and SIPS', () => {
     }
   });
 
+  it('ABNF-03 rejects escapes in the host, which must never be read as the unescaped name', () => {
+    badUri('sip:alice@ex%61mple.com');
+  });
+
   it('validates host names and IPv4 addresses', () => {
     expect(sip('sip:host_5.example.net.').hostType).toBe('domain');
     for (const host of [
