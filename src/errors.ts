@@ -114,3 +114,17 @@ export class RegistrantConfigError extends SipRegistrantError {
     this.errors = list;
   }
 }
+
+/** Adding a registrant whose identity (aor, contact, registrar) is already present. */
+export class DuplicateRegistrantError extends SipRegistrantError {
+  /** The identity key that is already present (see `registrantKey`). */
+  readonly key: string;
+
+  constructor(key: string) {
+    super(
+      'ERR_DUPLICATE_REGISTRANT',
+      `a registrant with identity ${key} (aor, contact, registrar) already exists`,
+    );
+    this.key = key;
+  }
+}

@@ -7,7 +7,9 @@
  * Besides the buckets, a Map from identity key to record gives O(1) lookup for management verbs, and
  * each record remembers its slot in its bucket so removal is O(1) too.
  */
-import { SipInvalidArgumentError, SipRegistrantError } from '../errors.js';
+import { DuplicateRegistrantError, SipInvalidArgumentError } from '../errors.js';
+
+export { DuplicateRegistrantError };
 
 /** Smallest and largest accepted `hashSize` exponent (1 … 2^20 buckets). */
 export const MIN_HASH_SIZE = 0;
@@ -33,20 +35,6 @@ export interface RegistrantTableOptions {
    * @default 1
    */
   hashSize?: number;
-}
-
-/** Adding a record whose identity (aor, contact, registrar) is already in the table. */
-export class DuplicateRegistrantError extends SipRegistrantError {
-  /** The identity key that is already present. */
-  readonly key: string;
-
-  constructor(key: string) {
-    super(
-      'ERR_DUPLICATE_REGISTRANT',
-      `a registrant with identity ${key} (aor, contact, registrar) already exists`,
-    );
-    this.key = key;
-  }
 }
 
 /**
