@@ -43,7 +43,7 @@ export interface TransitionResult {
   /** Record fields to change (only those that differ). Apply with `Object.assign(record, next)`. */
   readonly next: Partial<RegistrantRecordData>;
   /** Actions to perform, in order (a `stateChange`, if any, comes first). */
-  readonly actions: RegistrantAction[];
+  readonly actions: readonly RegistrantAction[];
   /**
    * True when the event changed nothing because it was stale (token of a request no longer
    * outstanding, SEC-15) or provisional (1xx).
@@ -54,7 +54,11 @@ export interface TransitionResult {
 /** CSeq must stay below 2^31 (RFC 3261 §8.1.1.5, REG-09); a dialog that gets there starts anew. */
 const CSEQ_LIMIT = 2 ** 31 - 1;
 
-const IGNORED: TransitionResult = Object.freeze({ next: Object.freeze({}), actions: [], ignored: true });
+const IGNORED: TransitionResult = Object.freeze({
+  next: Object.freeze({}),
+  actions: Object.freeze([]),
+  ignored: true,
+});
 
 interface Context {
   readonly r: RegistrantSnapshot;
