@@ -202,7 +202,7 @@ function skipLineEnds(text: string, length: number): number {
 function firstOf(a: number, b: number): number {
   if (a === -1) return b;
   if (b === -1) return a;
-  return a < b ? a : b;
+  return Math.min(a, b);
 }
 
 function truncatedBody(contentLength: number, available: number): never {
