@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SipHeaders } from '../../src/sip/headers.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { headerTag } from '../../src/transaction/header-tag.js';
 import { createSyntheticResponse } from '../../src/transaction/synthetic-response.js';
-
-describe('headerTag', () => {
-  it.each([
-    ['<sip:alice@example.com>;tag=abc', 'abc'],
-    ['"Alice" <sip:alice@example.com>;x=1;TAG=Xy9', 'Xy9'],
-    ['sip:alice@example.com;tag=plain', 'plain'],
-    ['<sip:alice@example.com;tag=uri-param>', undefined],
-    ['"A;tag=quoted" <sip:alice@example.com>', undefined],
-    ['<sip:alice@example.com> ; tag = spaced ', 'spaced'],
-    ['<sip:alice@example.com>;tag=', undefined],
-    ['<sip:alice@example.com', undefined],
-    ['"unterminated <sip:a@b>;tag=1', undefined],
-  ])('SEC-01 MSG-11 tag of %s is %s', (value, expected) => {
-    expect(headerTag(value)).toBe(expected);
-  });
-});
 
 describe('createSyntheticResponse', () => {
   const request: SipRequest = {
