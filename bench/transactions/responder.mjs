@@ -41,6 +41,11 @@ socket.on('message', (buffer, rinfo) => {
 });
 
 socket.bind(0, host, () => {
+  // A burst of in-flight requests overflows the default ~200 KiB receive buffer and turns into
+  // retransmissions; ask for more (the kernel caps it at net.core.rmem_max).
+  try {
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+  } catch {}
   process.send?.({ port: socket.address().port });
 });
 

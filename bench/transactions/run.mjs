@@ -6,6 +6,7 @@
 // SR_DIST=<dir> points at another build of the package (default: ../../dist).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -76,10 +77,13 @@ function buildRegister(n) {
   };
 }
 
+// Per-transaction start times, indexed by the transaction id, for latency percentiles.
+const startedAt = new Float64Array(WARMUP + N);
+
 /** Run `count` transactions with at most `window` in flight; resolves with outcome counts. */
 function runBatch(count, window, offset) {
   return new Promise((resolveBatch) => {
-    const outcome = { ok: 0, other: 0, synthetic: 0, withReceived: 0 };
+    const outcome = { ok: 0, other: 0, synthetic: 0, withReceived: 0, latencies: new Float64Array(count) };
     let started = 0;
     let finished = 0;
     // One handler object for every transaction: routing is by id, no closure per request.
@@ -89,6 +93,7 @@ function runBatch(count, window, offset) {
         else if (event.response.status === 200) outcome.ok++;
         else outcome.other++;
         if (event.received !== undefined && event.rport !== undefined) outcome.withReceived++;
+        outcome.latencies[finished] = performance.now() - startedAt[event.id];
         finished++;
         if (started < count) launch();
         else if (finished === count) resolveBatch(outcome);
@@ -96,13 +101,31 @@ function runBatch(count, window, offset) {
     };
     const launch = () => {
       const n = offset + started++;
+      startedAt[n] = performance.now();
       layer.sendRequest(buildRegister(n), target, handler, n);
     };
     for (let i = 0; i < Math.min(window, count); i++) launch();
   });
 }
 
+/**
+ * Linux only: datagrams the kernel dropped host-wide because a UDP receive buffer was full
+ * (`RcvbufErrors` in /proc/net/snmp). Explains retransmissions on loopback; undefined elsewhere.
+ */
+function udpReceiveBufferDrops() {
+  try {
+    const rows = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('Udp:'));
+    const names = rows[0].split(/\s+/);
+    return Number(rows[1].split(/\s+/)[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return undefined;
+  }
+}
+
 if (WARMUP > 0) await runBatch(WARMUP, WINDOW, 0);
+const drops0 = udpReceiveBufferDrops();
 const before = layer.stats();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -110,6 +133,7 @@ const outcome = await runBatch(N, WINDOW, WARMUP);
 const elapsedMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const after = layer.stats();
+const drops1 = udpReceiveBufferDrops();
 
 responder.send('stop');
 const [{ answered }] = await once(responder, 'message');
@@ -117,6 +141,8 @@ layer.close();
 await transport.close();
 
 const cpuUs = cpu.user + cpu.system;
+const sorted = outcome.latencies.sort();
+const percentile = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const rows = [
   ['transactions', N.toLocaleString('en-US')],
   ['window (in flight)', WINDOW.toLocaleString('en-US')],
@@ -126,9 +152,17 @@ const rows = [
     'client CPU / transaction',
     `${(cpuUs / N).toFixed(1)} µs (user ${(cpu.user / N).toFixed(1)}, system ${(cpu.system / N).toFixed(1)})`,
   ],
+  [
+    'latency p50 / p99 / max',
+    `${percentile(50).toFixed(1)} / ${percentile(99).toFixed(1)} / ${sorted[sorted.length - 1].toFixed(1)} ms`,
+  ],
   ['200 OK / other / synthetic', `${outcome.ok} / ${outcome.other} / ${outcome.synthetic}`],
   ['received+rport reported', String(outcome.withReceived)],
   ['retransmissions', String(after.retransmissions - before.retransmissions)],
+  [
+    'kernel UDP receive-buffer drops',
+    drops0 === undefined || drops1 === undefined ? 'n/a' : String(drops1 - drops0),
+  ],
   ['dropped (all reasons)', String(Object.values(after.dropped).reduce((a, b) => a + b, 0))],
   ['responder answered (incl. warm-up)', String(answered)],
   ['node', process.version],

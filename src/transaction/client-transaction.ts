@@ -101,6 +101,8 @@ export interface TransactionIdentity {
   /** Lower-cased branch: the lookup key. */
   readonly key: string;
   readonly callId: string;
+  /** The request's From value as sent, for a cheap equality check before parsing. */
+  readonly from: string;
   readonly fromTag: string | undefined;
   readonly cseq: number;
   readonly method: string;

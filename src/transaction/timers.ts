@@ -1,4 +1,5 @@
 import { SipInvalidArgumentError } from '../errors.js';
+import { describe } from '../transport/transport-address.js';
 
 /**
  * RFC 3261 timer base values for non-INVITE client transactions, in milliseconds (§17.1.1.1,
@@ -46,14 +47,6 @@ export const DEFAULT_TRANSACTION_TIMERS: TransactionTimers = Object.freeze({
   t4: 5000,
   timerF: 64 * 500,
 });
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
-    return String(value);
-  if (value === null) return 'null';
-  return typeof value;
-}
 
 function readMs(options: TransactionTimerOptions, name: keyof TransactionTimerOptions, fallback: number) {
   const value = options[name];

@@ -9,6 +9,7 @@ import { parseMessage } from '../sip/parser.js';
 import { encodeMessage } from '../sip/serializer.js';
 import { getVias, type ParsedVia } from '../sip/via.js';
 import type { InboundSource, Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
+import { describe } from '../transport/transport-address.js';
 import { createBranch } from './branch.js';
 import {
   ClientTransaction,
@@ -261,7 +262,7 @@ export class TransactionLayer {
       throw new SipInvalidArgumentError(
         `target.host: strictSource needs an IP address to compare sources with, received ${JSON.stringify(target.host)}`,
       );
-    const { callId, fromTag, cseq, method } = readRequestIdentity(request);
+    const { callId, from, fromTag, cseq, method } = readRequestIdentity(request);
 
     const branch = createBranch();
     this.#writeTopVia(request, branch);
@@ -269,6 +270,7 @@ export class TransactionLayer {
     const identity: TransactionIdentity = {
       key: branch.toLowerCase(),
       callId,
+      from,
       fromTag,
       cseq,
       method,
@@ -413,6 +415,9 @@ export class TransactionLayer {
     if (response.headers.get('Call-ID') !== identity.callId) return false;
     const from = response.headers.get('From');
     if (from === undefined) return false;
+    // Fast path: registrars echo From byte for byte (RFC 3261 §8.2.6.2), so equal text means an
+    // equal tag without parsing a URI.
+    if (from === identity.from) return true;
     try {
       return parseFromTo(from).tag === identity.fromTag;
     } catch {
@@ -496,7 +501,7 @@ function readRequestIdentity(request: SipRequest) {
     throw new SipInvalidArgumentError(
       `request CSeq: expected method ${JSON.stringify(method)}, received ${JSON.stringify(cseq.method)}`,
     );
-  return { callId, fromTag, cseq: cseq.seq, method };
+  return { callId, from, fromTag, cseq: cseq.seq, method };
 }
 
 /** Replace the first Via value (keeping any others in that row and later rows), or add one on top. */
@@ -561,14 +566,6 @@ function sameAddress(source: InboundSource, target: TransportTarget): boolean {
     source.port === target.port &&
     stripBrackets(source.host).toLowerCase() === stripBrackets(target.host).toLowerCase()
   );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }
 
 // ---- reading the response's top Via (src/sip/via.ts) ----

@@ -449,6 +449,16 @@ describe('TransactionLayer drops what does not match (never delivered, no state 
     expect(finals.map((f) => f.response.status)).toEqual([200]);
   });
 
+  it('SEC-01 a From written differently but with the same tag is accepted', () => {
+    const { transport, layer, finals, handler } = setup();
+    const request = makeRegister();
+    layer.sendRequest(request, REGISTRAR, handler);
+    const tag = request.headers.get('From')!.split('tag=')[1]!;
+    transport.deliver(respond(request, 200, { from: `"Alice"   <sip:alice@EXAMPLE.com> ; TAG=${tag}` }));
+    expect(finals.map((f) => f.response.status)).toEqual([200]);
+    expect(layer.stats().dropped.mismatch).toBe(0);
+  });
+
   it('SEC-03 strictSource drops a response from another address; off by default', () => {
     const strict = setup({}, { strictSource: true });
     const request = makeRegister();
