@@ -157,7 +157,6 @@ export class TransactionLayer {
   // Via prefix cache: rebuilt only when the sent-by address changes.
   #viaFor: TransportAddress | undefined;
   #viaPrefix = '';
-  #viaSuffix = '';
   #sentByHost = '';
   #sentByPort = 0;
 
@@ -207,10 +206,10 @@ export class TransactionLayer {
       },
     };
     // One subscription for the whole layer, whatever the number of transactions.
-    this.#unsubscribe = [
-      transport.onMessage((data, source) => this.#onInbound(data, source)),
-      transport.onFlowFailure((target, error) => this.#onFlowFailure(target, error)),
-    ];
+    this.#unsubscribe = [transport.onMessage((data, source) => this.#onInbound(data, source))];
+    // Tolerate a host-stack adapter without flow reporting: its failures then surface as timeouts.
+    if (typeof transport.onFlowFailure === 'function')
+      this.#unsubscribe.push(transport.onFlowFailure((target, error) => this.#onFlowFailure(target, error)));
   }
 
   /** The resolved timer values in use. */
@@ -237,7 +236,8 @@ export class TransactionLayer {
    *
    * @param id opaque record id, echoed in every {@link TransactionResponseEvent}.
    * @throws SipInvalidArgumentError when the request, target or handler is unusable (INVITE/ACK,
-   *   missing Call-ID, CSeq not matching the method, bad port, …).
+   *   missing Call-ID, CSeq not matching the method, bad port, a header the serializer refuses such
+   *   as a value with CR/LF, …). Nothing is sent and no transaction exists then.
    * @throws TransportError `ERR_TRANSPORT_CLOSED` after {@link TransactionLayer.close}.
    */
   sendRequest(
@@ -332,8 +332,7 @@ export class TransactionLayer {
     }
     // RFC 3581 §3 (checklist TRN-06): ask for rport on unreliable transports so a NATed client
     // gets its response at the address the registrar saw.
-    this.#viaSuffix = this.#transport.reliable ? '' : ';rport';
-    const value = this.#viaPrefix + branch + this.#viaSuffix;
+    const value = this.#viaPrefix + branch + (this.#transport.reliable ? '' : ';rport');
     replaceTopVia(request, value);
   }
 

@@ -521,6 +521,27 @@ describe('TransactionLayer lifecycle', () => {
     expect(transport.sends).toHaveLength(1);
   });
 
+  it('works over a host-stack adapter that reports no flow failures', () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock);
+    const adapter = {
+      protocol: transport.protocol,
+      reliable: transport.reliable,
+      localAddress: transport.localAddress,
+      send: transport.send.bind(transport),
+      onMessage: transport.onMessage.bind(transport),
+      close: transport.close.bind(transport),
+    } as unknown as FakeTransport;
+    const layer = new TransactionLayer({ transport: adapter, clock });
+    const finals: number[] = [];
+    const request = makeRegister();
+    layer.sendRequest(request, REGISTRAR, { onFinal: (event) => finals.push(event.response.status) });
+    transport.deliver(respond(request, 200));
+    expect(finals).toEqual([200]);
+    layer.close();
+    expect(transport.listenerCount).toBe(0);
+  });
+
   it('a throwing handler is reported and cannot break the transaction', () => {
     const errors: unknown[] = [];
     const { clock, transport, layer } = setup({}, { onHandlerError: (error) => errors.push(error) });
