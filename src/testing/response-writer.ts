@@ -6,7 +6,7 @@
 import { SipHeaders } from '../sip/headers.js';
 import { splitOutside } from '../sip/lexer.js';
 import { SIP_VERSION, type SipRequest, type SipResponse } from '../sip/message.js';
-import { GenericParams } from '../sip/params.js';
+import { formatParams, type GenericParam } from '../sip/params.js';
 import { formatVia, type ParsedVia } from '../sip/via.js';
 import { reasonPhrase } from './reason-phrases.js';
 import type { ExtraHeader } from './scripted-behaviour.js';
@@ -31,30 +31,35 @@ function withoutBrackets(host: string): string {
 /**
  * The top Via as the response carries it: `received` when the packet came from another address than
  * sent-by says (RFC 3261 §18.2.1), and, when the client asked with a bare `rport`, `rport=<source
- * port>` plus `received` in any case (RFC 3581 §4).
+ * port>` plus `received` in any case (RFC 3581 §4). Other parameters keep their order.
  */
 function stampTopVia(via: ParsedVia, source: ResponseContext['source']): string {
-  const params = new GenericParams(via.params);
   const asked = via.rport !== undefined;
-  if (asked || withoutBrackets(via.host).toLowerCase() !== source.host.toLowerCase())
-    params.set('received', source.host);
-  if (asked) params.set('rport', String(source.port));
-  return formatVia({
-    protocolName: via.protocolName,
-    protocolVersion: via.protocolVersion,
-    transport: via.transport,
-    host: via.host,
-    port: via.port,
-    params,
-  });
+  const addReceived = asked || withoutBrackets(via.host).toLowerCase() !== source.host.toLowerCase();
+  const params: GenericParam[] = [];
+  for (const param of via.params) {
+    if (param.name === 'received' && addReceived) continue;
+    params.push(
+      asked && param.name === 'rport' ? { name: 'rport', value: String(source.port), quoted: false } : param,
+    );
+  }
+  if (addReceived) params.push({ name: 'received', value: source.host, quoted: false });
+  // The sent-protocol and sent-by are the parser's, already validated: written back without a second check.
+  const sentBy = via.port === undefined ? via.host : `${via.host}:${via.port}`;
+  return `${via.protocolName}/${via.protocolVersion}/${via.transport} ${sentBy}${formatParams(params)}`;
 }
 
 /** The Via rows of the response: every row of the request in order, the top via-parm stamped. */
 function responseVias(context: ResponseContext): string[] {
   const rows = context.request.headers.getAll('Via');
-  const first = splitOutside(rows[0] ?? '', ',') ?? [];
-  first[0] = stampTopVia(context.topVia, context.source);
-  rows[0] = first.join(', ');
+  const stamped = stampTopVia(context.topVia, context.source);
+  const first = rows[0] ?? '';
+  if (first.indexOf(',') === -1) rows[0] = stamped;
+  else {
+    const parts = splitOutside(first, ',') ?? [first];
+    parts[0] = stamped;
+    rows[0] = parts.join(', ');
+  }
   return rows;
 }
 

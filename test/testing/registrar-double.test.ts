@@ -122,3 +122,316 @@ describe('registrar double: digest challenge and registration', () => {
     expect(registrar.stats().staleChallenges).toBe(1);
   });
 });
+
+describe('registrar double: expiry and removal (RFC 3261 §10.3 steps 6–8)', () => {
+  it('EXP-15 answers 423 with Min-Expires when the request is below minExpires', async () => {
+    await open({ users: undefined, minExpires: 120 });
+    client.send(buildRegister(spec('alice', { contactExpires: 60 })), registrar.address);
+    const answer = await client.next();
+    expect(answer.status).toBe(423);
+    expect(answer.header('Min-Expires')).toEqual(['120']);
+    expect(registrar.bindingCount()).toBe(0);
+  });
+
+  it('EXP-03 grants maxExpires when more is asked, and the Expires header applies to a Contact without expires', async () => {
+    await open({ users: undefined, maxExpires: 600 });
+    client.send(buildRegister(spec('alice', { contactExpires: 7200 })), registrar.address);
+    expect((await client.next()).header('Contact')).toEqual([
+      `<sip:alice@127.0.0.1:${client.port}>;expires=600`,
+    ]);
+    client.send(buildRegister(spec('bob', { expiresHeader: '300' })), registrar.address);
+    expect((await client.next()).header('Contact')).toEqual([
+      `<sip:bob@127.0.0.1:${client.port}>;expires=300`,
+    ]);
+    client.send(buildRegister(spec('carol', { expiresHeader: 'soon' })), registrar.address);
+    // A malformed Expires is ignored: the registrar's default, capped at maxExpires.
+    expect((await client.next()).header('Contact')).toEqual([
+      `<sip:carol@127.0.0.1:${client.port}>;expires=600`,
+    ]);
+  });
+
+  it('EXP-10 expires=0 removes the binding (same Call-ID, higher CSeq) and the 200 lists nothing', async () => {
+    await open();
+    const { spec: registered } = await registerWithAuth('alice');
+    expect(registrar.bindingCount()).toBe(1);
+    const { final } = await registerWithAuth('alice', {
+      callId: registered.callId,
+      cseq: 3,
+      contactExpires: 0,
+    });
+    expect(final.status).toBe(200);
+    expect(final.header('Contact')).toEqual([]);
+    expect(registrar.bindings('sip:alice@example.com')).toEqual([]);
+  });
+
+  it('EXP-11 Contact: * with Expires: 0 removes every binding of the AOR, other AORs stay', async () => {
+    await open({ users: undefined });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:alice@192.0.2.1>'] })), registrar.address);
+    await client.next();
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:alice@192.0.2.2>'] })), registrar.address);
+    await client.next();
+    client.send(buildRegister(spec('bob')), registrar.address);
+    await client.next();
+    expect(registrar.bindings('sip:alice@example.com')).toHaveLength(2);
+
+    client.send(buildRegister(spec('alice', { contacts: ['*'] })), registrar.address);
+    expect((await client.next()).status).toBe(400); // `*` needs Expires: 0
+    client.send(buildRegister(spec('alice', { contacts: ['*'], expiresHeader: '0' })), registrar.address);
+    expect((await client.next()).status).toBe(200);
+    expect(registrar.bindings('sip:alice@example.com')).toEqual([]);
+    expect(registrar.bindings('sip:bob@example.com')).toHaveLength(1);
+  });
+
+  it('PIT-03 the 200 OK lists every binding of the AOR, other devices included, each with its remaining expiry', async () => {
+    const clock = new FakeClock();
+    await open({ users: undefined, clock });
+    client.send(
+      buildRegister(spec('alice', { contacts: ['<sip:desk@192.0.2.1>;expires=600'] })),
+      registrar.address,
+    );
+    await client.next();
+    clock.advance(100_000);
+    client.send(
+      buildRegister(spec('alice', { contacts: ['<sip:mobile@192.0.2.9>;expires=300'] })),
+      registrar.address,
+    );
+    const answer = await client.next();
+    expect(answer.header('Contact')).toEqual([
+      '<sip:desk@192.0.2.1>;expires=500',
+      '<sip:mobile@192.0.2.9>;expires=300',
+    ]);
+  });
+
+  it('EXP-07 bindings lapse on the injected clock', async () => {
+    const clock = new FakeClock();
+    await open({ users: undefined, clock });
+    client.send(buildRegister(spec('alice', { contactExpires: 120 })), registrar.address);
+    await client.next();
+    clock.advance(119_000);
+    expect(registrar.bindings()[0]?.expires).toBe(1);
+    clock.advance(1_000);
+    expect(registrar.bindingCount()).toBe(0);
+  });
+
+  it('REG-08 same Call-ID with a lower CSeq is refused with 500; a retransmission (same branch) gets its 200 again', async () => {
+    await open({ users: undefined });
+    const branch = newBranch();
+    const first = spec('alice', { cseq: 5, branch });
+    client.send(buildRegister(first), registrar.address);
+    expect((await client.next()).status).toBe(200);
+    client.send(buildRegister(first), registrar.address);
+    expect((await client.next()).status).toBe(200);
+    client.send(buildRegister({ ...first, branch: newBranch() }), registrar.address);
+    expect((await client.next()).status).toBe(500);
+    client.send(buildRegister({ ...first, cseq: 4, branch: newBranch() }), registrar.address);
+    expect((await client.next()).status).toBe(500);
+    expect(registrar.bindings()[0]?.cseq).toBe(5);
+  });
+});
+
+describe('registrar double: scripted misbehaviour', () => {
+  it('RSP-01 drop: neither the request nor its retransmission is ever answered', async () => {
+    await open({ users: undefined });
+    registrar.script({ type: 'drop' }, { user: 'alice' });
+    const dropped = spec('alice', { branch: newBranch() });
+    client.send(buildRegister(dropped), registrar.address);
+    client.send(buildRegister(dropped), registrar.address); // retransmission
+    // Datagrams on one loopback socket are handled in order: once bob's answer is here, alice's two
+    // datagrams have been handled, and nothing came back for them.
+    client.send(buildRegister(spec('bob')), registrar.address);
+    const answer = await client.next();
+    expect(answer.header('To')[0]).toContain('bob');
+    expect(client.pending).toBe(0);
+    const stats = registrar.stats();
+    expect(stats.dropped).toBe(1);
+    expect(stats.retransmissions).toBe(1);
+    expect(registrar.requests().map((e) => [e.request.user, e.action, e.status])).toEqual([
+      ['alice', 'drop', undefined],
+      ['bob', 'process', 200],
+    ]);
+  });
+
+  it('RSP-10 respond: 503 with Retry-After once, then normal processing', async () => {
+    await open({ users: undefined });
+    registrar.script({ type: 'respond', status: 503, headers: [['Retry-After', '30']] }, { times: 1 });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    const busy = await client.next();
+    expect(busy.status).toBe(503);
+    expect(busy.text.split('\r\n')[0]).toBe('SIP/2.0 503 Service Unavailable');
+    expect(busy.header('Retry-After')).toEqual(['30']);
+    expect(registrar.bindingCount()).toBe(0);
+    client.send(buildRegister(spec('alice')), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('RSP-06 respond: 302 with a Contact, matched by user prefix only', async () => {
+    await open({ users: undefined });
+    registrar.script(
+      { type: 'respond', status: 302, headers: [['Contact', '<sip:other.example.com:5070>']] },
+      { userPrefix: 'moved-' },
+    );
+    client.send(buildRegister(spec('moved-1')), registrar.address);
+    const moved = await client.next();
+    expect(moved.status).toBe(302);
+    expect(moved.header('Contact')).toEqual(['<sip:other.example.com:5070>']);
+    client.send(buildRegister(spec('stays')), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('PIT-01 process.rewriteContact changes how our Contact is echoed, the binding is still stored', async () => {
+    await open({ users: undefined });
+    registrar.script({
+      type: 'process',
+      rewriteContact: (value) => value.replace('<sip:', '<SIP:').replace('>', ';transport=UDP;ob>'),
+    });
+    client.send(
+      buildRegister(spec('alice', { contacts: ['<sip:alice@127.0.0.1:5999>;reg-id=1'] })),
+      registrar.address,
+    );
+    const answer = await client.next();
+    expect(answer.header('Contact')).toEqual([
+      '<SIP:alice@127.0.0.1:5999;transport=UDP;ob>;reg-id=1;expires=3600',
+    ]);
+    expect(registrar.bindings()[0]?.contact).toBe('<sip:alice@127.0.0.1:5999>;reg-id=1');
+  });
+
+  it('PIT-02 process.expiresIn "header" states the expiry only in an Expires header', async () => {
+    await open({ users: undefined });
+    registrar.script({ type: 'process', expiresIn: 'header' });
+    client.send(buildRegister(spec('alice', { contactExpires: 900 })), registrar.address);
+    const answer = await client.next();
+    expect(answer.header('Contact')).toEqual([`<sip:alice@127.0.0.1:${client.port}>`]);
+    expect(answer.header('Expires')).toEqual(['900']);
+  });
+
+  it('PIT-04 process.grant as a function grants requested − 1', async () => {
+    await open({ users: undefined });
+    registrar.script({ type: 'process', grant: (requested) => requested - 1 });
+    client.send(buildRegister(spec('alice', { contactExpires: 3600 })), registrar.address);
+    expect((await client.next()).header('Contact')[0]).toMatch(/;expires=3599$/);
+    expect(registrar.bindings()[0]?.expires).toBe(3599);
+  });
+
+  it('EXP-06 process.contacts "others" leaves our binding out of the 200 OK', async () => {
+    await open({ users: undefined });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:desk@192.0.2.1>'] })), registrar.address);
+    await client.next();
+    registrar.script({ type: 'process', contacts: 'others' });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:mobile@192.0.2.2>'] })), registrar.address);
+    expect((await client.next()).header('Contact')).toEqual(['<sip:desk@192.0.2.1>;expires=3600']);
+    expect(registrar.bindingCount()).toBe(2);
+  });
+
+  it('DIG-41 challenge: several algorithms give one WWW-Authenticate row each, and any offered one is accepted', async () => {
+    await open({ algorithm: ['SHA-256', 'MD5'] });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    const challenge = await client.next();
+    const rows = challenge.header('WWW-Authenticate');
+    expect(rows.map((row) => challengeParams(row).algorithm)).toEqual(['SHA-256', 'MD5']);
+    const authorization = digestAuthorization({
+      username: 'alice',
+      password: USERS.alice,
+      challenge: rows[1]!,
+      uri: 'sip:example.com',
+    });
+    client.send(buildRegister(spec('alice', { cseq: 2, authorization })), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('DIG-50 challenge action with stale=true and 407 Proxy-Authenticate', async () => {
+    await open();
+    registrar.script({ type: 'challenge', stale: true, status: 407 }, { times: 1 });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    const answer = await client.next();
+    expect(answer.status).toBe(407);
+    expect(answer.header('WWW-Authenticate')).toEqual([]);
+    expect(challengeParams(answer.header('Proxy-Authenticate')[0]!).stale).toBe('true');
+  });
+
+  it('TXN-03 delay: the answer waits for the FakeClock; a retransmission meanwhile is absorbed', async () => {
+    const clock = new FakeClock();
+    await open({ users: undefined, clock });
+    registrar.script({ type: 'process', delayMs: 5_000, trying: true });
+    const arrived = new Promise((resolve) => registrar.once('request', resolve));
+    const request = spec('alice', { branch: newBranch() });
+    client.send(buildRegister(request), registrar.address);
+    await arrived;
+    expect((await client.next()).status).toBe(100);
+    client.send(buildRegister(request), registrar.address);
+    expect((await client.next()).status).toBe(100); // the retransmission gets the provisional again
+    clock.advance(4_999);
+    expect(registrar.stats().responses[200]).toBeUndefined();
+    clock.advance(1);
+    const final = await client.next();
+    expect(final.status).toBe(200);
+    expect(final.header('To')[0]).toMatch(/;tag=/);
+    client.send(buildRegister(request), registrar.address);
+    expect((await client.next()).status).toBe(200); // a late retransmission gets the final answer again
+    expect(registrar.stats().retransmissions).toBe(2);
+  });
+
+  it('RSP-03 malformed: the answer is not a parsable SIP response but carries the Call-ID', async () => {
+    await open({ users: undefined });
+    registrar.script({ type: 'malformed' });
+    client.send(buildRegister(spec('alice', { callId: 'broken-answer' })), registrar.address);
+    const answer = await client.nextText();
+    expect(answer.startsWith('SIP/2.0 2OO OK\r\n')).toBe(true);
+    expect(answer).toContain('Call-ID: broken-answer');
+    registrar.clearScripts();
+    registrar.script({ type: 'malformed', bytes: 'garbage' });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    expect(await client.nextText()).toBe('garbage');
+  });
+
+  it('the behaviour function sees credentials and can be replaced at run time', async () => {
+    await open({
+      behaviour: (request) =>
+        request.credentials === 'valid'
+          ? { type: 'respond', status: 403, reason: 'Account Disabled' }
+          : undefined,
+    });
+    const { final } = await registerWithAuth('alice');
+    expect(final.status).toBe(403);
+    expect(final.text.split('\r\n')[0]).toBe('SIP/2.0 403 Account Disabled');
+    registrar.setBehaviour(undefined);
+    expect((await registerWithAuth('alice')).final.status).toBe(200);
+  });
+});
+
+describe('registrar double: other requests and bad input', () => {
+  it('answers OPTIONS with 200 and other methods with 405, and counts unparsable datagrams', async () => {
+    await open();
+    client.send(buildRegister(spec('alice', { method: 'OPTIONS' })), registrar.address);
+    const options = await client.next();
+    expect(options.status).toBe(200);
+    expect(options.header('Allow')).toEqual(['REGISTER, OPTIONS']);
+    client.send(buildRegister(spec('alice', { method: 'INVITE' })), registrar.address);
+    expect((await client.next()).status).toBe(405);
+    client.send('this is not SIP\r\n\r\n', registrar.address);
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:a@b', 'x'] })), registrar.address);
+    expect((await client.next()).status).toBe(400);
+    expect(registrar.stats().unparsable).toBe(1);
+  });
+
+  it('DIG-26 credentials whose uri is not the Request-URI are refused, with the problem recorded', async () => {
+    await open();
+    const request = spec('alice', { requestUri: 'sip:example.com;transport=udp' });
+    client.send(buildRegister(request), registrar.address);
+    const challenge = await client.next();
+    const authorization = digestAuthorization({
+      username: 'alice',
+      password: USERS.alice,
+      challenge: challenge.header('WWW-Authenticate')[0]!,
+      uri: 'sip:example.com',
+    });
+    client.send(buildRegister({ ...request, cseq: 2, authorization }), registrar.address);
+    expect((await client.next()).status).toBe(401);
+    expect(registrar.requests().at(-1)?.request.credentialsProblem).toBe('uri differs from the Request-URI');
+  });
+
+  it('accepts users as a function, and requires no credentials when no users are given', async () => {
+    await open({ users: (username) => (username === 'alice' ? 'fn-secret' : undefined) });
+    expect((await registerWithAuth('alice', {}, 'fn-secret')).final.status).toBe(200);
+    expect((await registerWithAuth('bob', {}, USERS.bob)).final.status).toBe(401);
+  });
+});
