@@ -40,6 +40,18 @@ export interface UdpTransportOptions {
    * @default the bound address
    */
   advertisedHost?: string;
+  /**
+   * Kernel receive buffer to ask for, in bytes (`SO_RCVBUF`; Linux caps it at `net.core.rmem_max`).
+   * A refresh burst of thousands of accounts answered at once overflows a small default buffer, and
+   * every dropped response costs a Timer E retransmission.
+   * @default 4194304 (4 MiB)
+   */
+  receiveBufferSize?: number;
+  /**
+   * Kernel send buffer to ask for, in bytes (`SO_SNDBUF`).
+   * @default 1048576 (1 MiB)
+   */
+  sendBufferSize?: number;
 }
 
 /** Counters of a UDP transport, for monitoring. */
@@ -67,6 +79,8 @@ export interface UdpTransport extends Transport {
   readonly reliable: false;
   /** A snapshot of the counters. */
   readonly stats: UdpTransportStats;
+  /** Receive buffer the kernel granted, in bytes (Linux reports twice the usable size). */
+  readonly receiveBufferSize: number;
 }
 
 /** Largest UDP payload over IPv6 (jumbograms aside); no datagram we accept can be larger (TRN-03). */
@@ -94,10 +108,18 @@ export async function createUdpTransport(options?: UdpTransportOptions): Promise
   const host = check.ip('host', opts.host, '0.0.0.0');
   const port = check.integer('port', opts.port, 0, 65_535, 0);
   const advertisedHost = check.host('advertisedHost', opts.advertisedHost);
+  const receiveBufferSize = check.integer(
+    'receiveBufferSize',
+    opts.receiveBufferSize,
+    1024,
+    2 ** 30,
+    4 * 1024 * 1024,
+  );
+  const sendBufferSize = check.integer('sendBufferSize', opts.sendBufferSize, 1024, 2 ** 30, 1024 * 1024);
 
   const family = isIP(host) === 6 ? 'udp6' : 'udp4';
-  // recvBufferSize is left to the system; libuv reads up to 64 KiB per datagram, enough for TRN-03.
-  const socket = dgram.createSocket({ type: family });
+  // libuv reads up to 64 KiB per datagram, enough for TRN-03; the buffer sizes only bound bursts.
+  const socket = dgram.createSocket({ type: family, recvBufferSize: receiveBufferSize, sendBufferSize });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       socket.close();
@@ -148,6 +170,10 @@ class UdpTransportImpl implements UdpTransport {
     socket.on('error', () => {
       this.#socketErrors++;
     });
+  }
+
+  get receiveBufferSize(): number {
+    return this.#socket.getRecvBufferSize();
   }
 
   get stats(): UdpTransportStats {

@@ -237,5 +237,20 @@ describe('UDP transport', () => {
     );
     await expect(createUdpTransport({ host: '[::1]' })).rejects.toThrow(/option host/);
     await expect(createUdpTransport({ advertisedHost: '' })).rejects.toThrow(/advertisedHost/);
+    await expect(createUdpTransport({ receiveBufferSize: 10 })).rejects.toThrow(/option receiveBufferSize/);
+    await expect(createUdpTransport({ sendBufferSize: 1.5 })).rejects.toThrow(/option sendBufferSize/);
+  });
+
+  it('asks the kernel for the configured receive buffer (burst of responses)', async () => {
+    const small = await createUdpTransport({ host: '127.0.0.1', receiveBufferSize: 16 * 1024 });
+    const large = await createUdpTransport({ host: '127.0.0.1', receiveBufferSize: 2 * 1024 * 1024 });
+    try {
+      // Linux doubles SO_RCVBUF for bookkeeping and caps it at rmem_max (at least 208 KiB by default),
+      // so the larger request must be granted more than the small one.
+      expect(large.receiveBufferSize).toBeGreaterThan(small.receiveBufferSize);
+    } finally {
+      await small.close();
+      await large.close();
+    }
   });
 });
