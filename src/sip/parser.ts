@@ -414,7 +414,7 @@ function parseHeaderFields(
     const nameEnd = i;
     while (i < lineEnd && isWspCode(text.charCodeAt(i))) i++;
     if (nameEnd === pos || i >= lineEnd || text.charCodeAt(i) !== COLON)
-      badHeaderLine(text, pos, lineEnd, i, count);
+      badHeaderLine(text, pos, lineEnd, nameEnd, i, count);
     const name = text.slice(pos, nameEnd);
 
     i++;
@@ -425,26 +425,26 @@ function parseHeaderFields(
 
     // Continuation lines: the line end and the whitespace around it are one SP (RFC 3261 §7.3.1,
     // MSG-03). Trailing whitespace of each part goes too, so the value carries no line structure.
+    let fieldEnd = lineEnd; // end of the field's last line, without its line end
     let next = nl + 1;
     while (next < end) {
       const lead = text.charCodeAt(next);
       if (lead !== SP && lead !== HTAB) break;
       let cnl = text.indexOf('\n', next);
       if (cnl === -1 || cnl > end) cnl = end;
-      let ce = cnl;
-      if (ce > next && text.charCodeAt(ce - 1) === CR) ce--;
+      fieldEnd = cnl > next && text.charCodeAt(cnl - 1) === CR ? cnl - 1 : cnl;
       let cs = next;
+      let ce = fieldEnd;
       while (cs < ce && isWspCode(text.charCodeAt(cs))) cs++;
       while (ce > cs && isWspCode(text.charCodeAt(ce - 1))) ce--;
       if (cs < ce) value = value.length === 0 ? text.slice(cs, ce) : `${value} ${text.slice(cs, ce)}`;
-      nl = cnl;
       next = cnl + 1;
     }
 
     if (count > limits.maxHeaders) {
       fail('TOO_MANY_HEADERS', `message has more than maxHeaders (${limits.maxHeaders}) header fields`);
     }
-    if (exceedsBytes(text, pos, nl, limits.maxHeaderLineBytes)) {
+    if (exceedsBytes(text, pos, fieldEnd, limits.maxHeaderLineBytes)) {
       fail(
         'HEADER_LINE_TOO_LONG',
         `header field ${name} is longer than maxHeaderLineBytes (${limits.maxHeaderLineBytes} bytes)`,
@@ -467,7 +467,14 @@ function isWspCode(code: number): boolean {
   return code === SP || code === HTAB;
 }
 
-function badHeaderLine(text: string, pos: number, lineEnd: number, at: number, index: number): never {
+function badHeaderLine(
+  text: string,
+  pos: number,
+  lineEnd: number,
+  nameEnd: number,
+  at: number,
+  index: number,
+): never {
   const first = text.charCodeAt(pos);
   if (pos === lineEnd) {
     return fail('BAD_HEADER', `header field #${index} is an empty line fragment (a stray CR?)`);
@@ -484,8 +491,14 @@ function badHeaderLine(text: string, pos: number, lineEnd: number, at: number, i
       `header field #${index} ${excerpt(text.slice(pos, Math.min(lineEnd, pos + 40)))} has no colon`,
     );
   }
-  const code = text.charCodeAt(at);
   // Show only the name part: values may hold credentials.
+  if (at > nameEnd) {
+    return fail(
+      'BAD_HEADER',
+      `header field #${index} has whitespace inside its name after ${excerpt(text.slice(pos, nameEnd))}; a name is one token followed by ":"`,
+    );
+  }
+  const code = text.charCodeAt(at);
   return fail(
     'BAD_HEADER',
     `header field #${index} has the character 0x${code.toString(16).padStart(2, '0')} in its name ${excerpt(text.slice(pos, at))}, which must be a token followed by ":"`,
