@@ -89,6 +89,12 @@ export interface RegistrarDoubleOptions {
   readonly transactionMemory?: number;
   /** Value of the `Server` header of every response; '' sends none. @default 'sip-registrant-double' */
   readonly serverHeader?: string;
+  /**
+   * Add a `Date` header (wall clock, RFC 1123 form) to every 200 OK, as RFC 3261 §10.3 step 8
+   * suggests; clients may only use it to detect clock skew (EXP-14).
+   * @default false
+   */
+  readonly dateHeader?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -110,6 +116,7 @@ export interface ResolvedRegistrarDoubleOptions {
   readonly supported: ReadonlySet<string>;
   readonly transactionMemory: number;
   readonly serverHeader: string;
+  readonly dateHeader: boolean;
 }
 
 function invalid(option: string, expected: string, received: unknown): never {
@@ -158,7 +165,7 @@ function resolveUsers(users: unknown): ResolvedRegistrarDoubleOptions['lookupPas
       return typeof password === 'string' ? password : undefined;
     };
   }
-  return invalid('users', 'a function, a Map or a record of username to password', typeof users);
+  return invalid('users', 'a function, a Map or a record of username to password', users);
 }
 
 function resolveAlgorithms(value: unknown): string[] {
@@ -216,15 +223,17 @@ export function resolveRegistrarDoubleOptions(
     typeof clock.now !== 'function' ||
     typeof clock.setTimeout !== 'function'
   )
-    invalid('clock', 'a Clock (now, setTimeout, clearTimeout)', typeof clock);
+    invalid('clock', 'a Clock (now, setTimeout, clearTimeout)', clock);
   if (o.behaviour !== undefined && typeof o.behaviour !== 'function')
-    invalid('behaviour', 'a function', typeof o.behaviour);
+    invalid('behaviour', 'a function', o.behaviour);
   const supported = o.supported ?? [];
   if (!Array.isArray(supported) || supported.some((tag) => typeof tag !== 'string' || !isToken(tag)))
     invalid('supported', 'an array of option-tag tokens', supported);
   const serverHeader = o.serverHeader ?? 'sip-registrant-double';
   if (typeof serverHeader !== 'string' || !isPrintable(serverHeader))
     invalid('serverHeader', 'a string without control characters', serverHeader);
+  if (o.dateHeader !== undefined && typeof o.dateHeader !== 'boolean')
+    invalid('dateHeader', 'a boolean', o.dateHeader);
   return {
     host,
     port: integer('port', o.port, 0, 0, 65535),
@@ -243,5 +252,6 @@ export function resolveRegistrarDoubleOptions(
     supported: new Set(supported.map((tag) => tag.toLowerCase())),
     transactionMemory: integer('transactionMemory', o.transactionMemory, 10_000, 0, 10_000_000),
     serverHeader,
+    dateHeader: o.dateHeader ?? false,
   };
 }

@@ -18,6 +18,7 @@ import { parseCSeq } from '../sip/cseq.js';
 import { splitOutside } from '../sip/lexer.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { tryParseMessage } from '../sip/parser.js';
+import { encodeMessage, serializeMessage } from '../sip/serializer.js';
 import { uriEquals } from '../sip/uri-compare.js';
 import { type ParsedVia, topVia } from '../sip/via.js';
 import { BindingStore, type StoredBinding } from './binding-store.js';
@@ -45,7 +46,6 @@ import {
   type ScriptOptions,
   type ScriptRule,
 } from './scripted-behaviour.js';
-import { encodeMessage, serializeMessage } from './tmp-serializer.js';
 import { TransactionMemory } from './transaction-memory.js';
 
 /** A binding as {@link RegistrarDouble.bindings} reports it. */
@@ -101,6 +101,8 @@ export interface RegistrarStats {
   responses: Record<number, number>;
   /** Sends the socket reported as failed. */
   sendErrors: number;
+  /** Requests whose handling threw (a script or listener error); see {@link RegistrarDouble.errors}. */
+  internalErrors: number;
 }
 
 /** Events of {@link RegistrarDouble}. */
@@ -128,9 +130,11 @@ function newStats(): RegistrarStats {
     staleChallenges: 0,
     responses: {},
     sendErrors: 0,
+    internalErrors: 0,
   };
 }
 
+const MAX_KEPT_ERRORS = 100;
 const DEFAULT_ACTION: ProcessAction = Object.freeze({ type: 'process' });
 const ALLOW: ExtraHeader = ['Allow', 'REGISTER, OPTIONS'];
 
@@ -151,6 +155,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
   #ruleAors = new Map<ScriptRule, string | undefined>();
   #behaviour: RegistrarBehaviour | undefined;
   #stats = newStats();
+  #errors: unknown[] = [];
   #log: (RecordedExchange | undefined)[];
   #logNext = 0;
   #logSize = 0;
@@ -227,6 +232,14 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     else this.#store.removeAll(canonicalAor(aor));
   }
 
+  /**
+   * Errors thrown by scripts or listeners while handling a request (the last 100), oldest first. Each
+   * such request was answered `500 Registrar Double Error`. Assert it is empty at the end of a test.
+   */
+  errors(): unknown[] {
+    return [...this.#errors];
+  }
+
   /** A copy of the counters. */
   stats(): RegistrarStats {
     return { ...this.#stats, responses: { ...this.#stats.responses } };
@@ -249,6 +262,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     this.#logNext = 0;
     this.#logSize = 0;
     this.#stats = newStats();
+    this.#errors = [];
   }
 
   /**
@@ -307,6 +321,12 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     this.#store.clear();
   }
 
+  #keepError(error: unknown): void {
+    this.#stats.internalErrors++;
+    if (this.#errors.length >= MAX_KEPT_ERRORS) this.#errors.shift();
+    this.#errors.push(error);
+  }
+
   #removeRule(rule: ScriptRule): void {
     const index = this.#rules.indexOf(rule);
     if (index !== -1) this.#rules.splice(index, 1);
@@ -352,7 +372,39 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
       return;
     }
     const source = { host, port };
-    this.#onRequest(message, data, via, source);
+    try {
+      this.#onRequest(message, data, via, source);
+    } catch (error) {
+      this.#onInternalError(error, message, via, source);
+    }
+  }
+
+  /**
+   * A script (behaviour, rule predicate, `grant`, `rewriteContact`, scripted headers a serializer
+   * refuses) or an event listener threw. The double must not crash the test process from inside a
+   * socket callback: it keeps the error for {@link errors}, and answers 500 so the client is not left
+   * waiting.
+   */
+  #onInternalError(
+    error: unknown,
+    request: SipRequest,
+    via: ParsedVia,
+    source: { host: string; port: number },
+  ): void {
+    this.#keepError(error);
+    try {
+      const context: ResponseContext = {
+        request,
+        topVia: via,
+        source,
+        toTag: `${this.#tagPrefix}e${this.#stats.internalErrors}`,
+        toHasTag: false,
+        serverHeader: this.#options.serverHeader,
+      };
+      this.#sendResponse(buildResponse(context, 500, 'Registrar Double Error', []), source);
+    } catch {
+      // The request itself cannot be answered (its headers cannot be echoed): stay silent.
+    }
   }
 
   #onRequest(
@@ -561,6 +613,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
       const first = ours.values().next();
       if (!first.done) headers.push(['Expires', String(remainingSeconds(first.value, now))]);
     }
+    if (this.#options.dateHeader) headers.push(['Date', new Date().toUTCString()]);
     if (action.headers !== undefined) headers.push(...action.headers);
     return headers;
   }
@@ -679,7 +732,13 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
       this.#logNext = (this.#logNext + 1) % limit;
       if (this.#logSize < limit) this.#logSize++;
     }
-    this.emit('exchange', exchange);
+    // The answer is already out: a throwing listener must not cause a second (500) answer, nor
+    // escape from a socket or clock callback.
+    try {
+      this.emit('exchange', exchange);
+    } catch (error) {
+      this.#keepError(error);
+    }
   }
 }
 

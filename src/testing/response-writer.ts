@@ -7,7 +7,7 @@ import { SipHeaders } from '../sip/headers.js';
 import { splitOutside } from '../sip/lexer.js';
 import { SIP_VERSION, type SipRequest, type SipResponse } from '../sip/message.js';
 import { formatParams, type GenericParam } from '../sip/params.js';
-import { formatVia, type ParsedVia } from '../sip/via.js';
+import type { ParsedVia } from '../sip/via.js';
 import { reasonPhrase } from './reason-phrases.js';
 import type { ExtraHeader } from './scripted-behaviour.js';
 

@@ -25,6 +25,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // No script or listener may have thrown unless a test said so (and reset the records).
+  expect(registrar?.errors()).toEqual([]);
   await registrar?.close();
   await client.close();
 });
@@ -433,5 +435,139 @@ describe('registrar double: other requests and bad input', () => {
     await open({ users: (username) => (username === 'alice' ? 'fn-secret' : undefined) });
     expect((await registerWithAuth('alice', {}, 'fn-secret')).final.status).toBe(200);
     expect((await registerWithAuth('bob', {}, USERS.bob)).final.status).toBe(401);
+  });
+});
+
+describe('registrar double: more digest and processing options', () => {
+  it('DIG-20 authenticates SHA-256 with qop and a required opaque echo', async () => {
+    await open({ algorithm: 'SHA-256', opaque: 'opaque/+=' });
+    const request = spec('alice');
+    client.send(buildRegister(request), registrar.address);
+    const challenge = (await client.next()).header('WWW-Authenticate')[0]!;
+    expect(challengeParams(challenge)).toMatchObject({ algorithm: 'SHA-256', opaque: 'opaque/+=' });
+    const authorization = digestAuthorization({
+      username: 'alice',
+      password: USERS.alice,
+      challenge,
+      uri: 'sip:example.com',
+    });
+    client.send(
+      buildRegister({ ...request, cseq: 2, authorization: authorization.replace(/, opaque="[^"]*"/, '') }),
+      registrar.address,
+    );
+    expect((await client.next()).status).toBe(401);
+    expect(registrar.requests().at(-1)?.request.credentialsProblem).toBe('opaque not echoed');
+    client.send(buildRegister({ ...request, cseq: 3, authorization }), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('DIG-27 with qop null the challenge offers no qop and credentials must carry none', async () => {
+    await open({ qop: null });
+    const request = spec('bob');
+    client.send(buildRegister(request), registrar.address);
+    const challenge = (await client.next()).header('WWW-Authenticate')[0]!;
+    expect(challengeParams(challenge).qop).toBeUndefined();
+    const authorization = digestAuthorization({
+      username: 'bob',
+      password: USERS.bob,
+      challenge,
+      uri: 'sip:example.com',
+    });
+    expect(authorization).not.toContain('qop=');
+    client.send(buildRegister({ ...request, cseq: 2, authorization }), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('REG-17 a Require with an unsupported option tag gets 420 with Unsupported; a supported one passes', async () => {
+    await open({ users: undefined, supported: ['path'] });
+    client.send(buildRegister(spec('alice', { extraHeaders: ['Require: path, gin'] })), registrar.address);
+    const answer = await client.next();
+    expect(answer.status).toBe(420);
+    expect(answer.header('Unsupported')).toEqual(['gin']);
+    client.send(buildRegister(spec('alice', { extraHeaders: ['Require: path'] })), registrar.address);
+    expect((await client.next()).status).toBe(200);
+  });
+
+  it('process.skipAuth registers without a challenge; joinContacts and order shape the listing', async () => {
+    await open();
+    registrar.script({ type: 'process', skipAuth: true }, { times: 1 });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:mine@192.0.2.1>'] })), registrar.address);
+    expect((await client.next()).status).toBe(200);
+    registrar.script({ type: 'process', skipAuth: true, joinContacts: true, order: 'ours-last' });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:new@192.0.2.2>'] })), registrar.address);
+    // Stored order lists `mine` first, which ours-last keeps; ours-first (below) flips it.
+    const answer = await client.next();
+    expect(answer.header('Contact')).toEqual([
+      '<sip:mine@192.0.2.1>;expires=3600, <sip:new@192.0.2.2>;expires=3600',
+    ]);
+    registrar.clearScripts();
+    registrar.script({ type: 'process', skipAuth: true, order: 'ours-first' });
+    client.send(buildRegister(spec('alice', { contacts: ['<sip:new@192.0.2.2>'] })), registrar.address);
+    expect((await client.next()).header('Contact')).toEqual([
+      '<sip:new@192.0.2.2>;expires=3600',
+      '<sip:mine@192.0.2.1>;expires=3600',
+    ]);
+  });
+
+  it('EXP-14 dateHeader adds an RFC 1123 Date to the 200 OK', async () => {
+    await open({ users: undefined, dateHeader: true });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    expect((await client.next()).header('Date')[0]).toMatch(
+      /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
+  });
+
+  it('a throwing script is answered 500 and kept in errors(), never crashing the process', async () => {
+    await open({ users: undefined });
+    registrar.setBehaviour(() => {
+      throw new Error('script bug');
+    });
+    client.send(buildRegister(spec('alice')), registrar.address);
+    const answer = await client.next();
+    expect(answer.status).toBe(500);
+    expect(answer.text.split('\r\n')[0]).toBe('SIP/2.0 500 Registrar Double Error');
+    registrar.setBehaviour(() => ({
+      type: 'respond',
+      status: 503,
+      headers: [['Retry-After', '1\r\nX: injected']],
+    }));
+    client.send(buildRegister(spec('alice')), registrar.address);
+    expect((await client.next()).status).toBe(500);
+    expect(registrar.errors().map((e) => (e as Error).message)).toEqual([
+      'script bug',
+      expect.stringContaining('header Retry-After value contains'),
+    ]);
+    expect(registrar.stats().internalErrors).toBe(2);
+    registrar.resetRecords();
+  });
+
+  it('nextExchange resolves with the first matching exchange', async () => {
+    await open({ users: undefined });
+    const waiting = registrar.nextExchange((e) => e.request.user === 'bob');
+    client.send(buildRegister(spec('alice')), registrar.address);
+    client.send(buildRegister(spec('bob')), registrar.address);
+    const exchange = await waiting;
+    expect(exchange).toMatchObject({ action: 'process', scripted: false, status: 200 });
+    expect(exchange.request.aor).toBe('sip:bob@example.com');
+  });
+});
+
+describe('registrar double over IPv6 loopback', () => {
+  it('TRN-07 listens on ::1 and stamps a bare IPv6 received', async () => {
+    const client6 = await RawSipClient.open('::1');
+    try {
+      registrar = await createRegistrarDouble({ host: '::1', realm: 'example.com' });
+      expect(registrar.hostPort).toBe(`[::1]:${registrar.address.port}`);
+      const text = buildRegister({ port: client6.port, user: 'alice', callId: 'v6', cseq: 1 }).replace(
+        `127.0.0.1:${client6.port};branch`,
+        `[::1]:${client6.port};branch`,
+      );
+      client6.send(text, registrar.address);
+      const answer = await client6.next();
+      expect(answer.status).toBe(200);
+      expect(answer.header('Via')[0]).toContain(`;rport=${client6.port};received=::1`);
+    } finally {
+      await client6.close();
+    }
   });
 });
