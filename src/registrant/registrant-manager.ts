@@ -1,0 +1,1053 @@
+/**
+ * The RegistrantManager: keeps many SIP bindings registered (OpenSIPS `uac_registrant` as a library).
+ *
+ * It wires the pure pieces together and owns every side effect:
+ * - records live in a bucketed {@link RegistrantTable}; ONE clock timer visits one bucket per tick,
+ *   so a full sweep takes `timerInterval` and the cost of a tick is proportional to its bucket;
+ * - every event goes through the pure state machine (`transition`), whose `next` fields are applied
+ *   to the record before its actions are performed in order (ENGINE-WIRING.md);
+ * - send actions become REGISTER / un-REGISTER requests (register-request-builder.ts) carried by
+ *   one RFC 3261 §17.1.2 {@link TransactionLayer} per transport; the transaction carries the record's
+ *   stable id, never the record itself (DESIGN.md); the final outcome, real or synthetic (408 for
+ *   Timer F, 503 for transport failures), goes back to the machine as a response, timeout or local
+ *   failure;
+ * - destinations are resolved through an injectable resolver (cached, bounded by a timeout) and
+ *   pinned after the first real reply (RFC 3261 §10.2.4, EXP-13, DNS-05);
+ * - 401/407 challenges are answered by the {@link DigestAuthenticator}; the challenge is kept on the
+ *   record only until the answer is built.
+ *
+ * Memory: a record holds no closure, no timer and no Map of its own (except the one-off timer of a
+ * grant too short for the sweep); transient state (transaction, challenge) is dropped at the final
+ * response.
+ */
+import { EventEmitter } from 'eventemitter3';
+import {
+  challengeSetOf,
+  type DigestAuthorization,
+  type DigestCredentials,
+} from '../auth/digest-authenticator.js';
+import type { TimerHandle } from '../clock.js';
+import type { RegistrantConfig } from '../config/registrant-config.js';
+import { registrantKey } from '../config/registrant-config.js';
+import type { RegistrantCredentials } from '../config/registrant-credentials.js';
+import { describeRecord, validateRegistrantConfig } from '../config/validate-registrant-config.js';
+import {
+  DuplicateRegistrantError,
+  RegistrantConfigError,
+  SipInvalidArgumentError,
+  SipRegistrantError,
+} from '../errors.js';
+import type {
+  ClientTransactionHandle,
+  TransactionHandler,
+  TransactionResponseEvent,
+} from '../transaction/client-transaction.js';
+import { TransactionLayer, type TransactionLayerStats } from '../transaction/transaction-layer.js';
+import type { Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
+import { DestinationResolver, ResolutionFailure, type ResolvedAddress } from './destination-resolver.js';
+import { createCallId, createFromTag } from './dialog-ids.js';
+import { ManagedRecord } from './managed-record.js';
+import type { ManagerWarning, RegistrantManagerEvents, StateChangeEvent } from './manager-events.js';
+import { DestinationPool, parseDestination } from './pinned-destination.js';
+import { buildRegisterRequest } from './register-request-builder.js';
+import type {
+  RegistrantAction,
+  RegistrantEvent,
+  SendRegisterAction,
+  SendUnregisterAction,
+  StateChangeAction,
+  WarningAction,
+} from './registrant-events.js';
+import type { RegistrantInfo } from './registrant-info.js';
+import {
+  type RegistrantManagerOptions,
+  type ResolvedManagerOptions,
+  resolveManagerOptions,
+} from './registrant-manager-options.js';
+import { NO_DEADLINE, RecordFlag } from './registrant-record.js';
+import { isInFlightState, RegistrantState, type RegistrantStateName, stateName } from './registrant-state.js';
+import { RegistrantTable } from './registrant-table.js';
+import { responseFacts } from './response-facts.js';
+import { describeTransport, type NextHop, SocketSelector } from './socket-selector.js';
+import { transition } from './state-machine.js';
+import { type RegistrantStopResult, StopRun } from './stop-run.js';
+import { TokenBucket } from './token-bucket.js';
+
+export type { RegistrantStopResult } from './stop-run.js';
+
+/** Counters of {@link RegistrantManager.stats}. */
+export interface RegistrantManagerStats {
+  /** Records in the manager. */
+  readonly records: number;
+  /** Records per state name. */
+  readonly recordsByState: Readonly<Record<RegistrantStateName, number>>;
+  /** REGISTER requests handed to a transaction (challenge answers and retries included). */
+  readonly registersSent: number;
+  /** un-REGISTER requests handed to a transaction. */
+  readonly unregistersSent: number;
+  /** Real final responses received, by status code. */
+  readonly repliesByCode: Readonly<Record<number, number>>;
+  /** Transactions that ended with Timer F (synthetic 408). */
+  readonly timeouts: number;
+  /** Requests that could not be built, resolved or sent, or whose transport failed (synthetic 503). */
+  readonly localFailures: number;
+  /** Final responses for a transaction the record no longer waits for (ignored). */
+  readonly lateResponses: number;
+  /** Bucket visits of the sweep timer since construction. */
+  readonly ticks: number;
+  /** Records waiting for a token of the `maxRegistersPerSecond` cap. */
+  readonly deferred: number;
+  /** Counters of the transaction layers, summed (drops by reason included). */
+  readonly transactions: TransactionLayerStats;
+}
+
+type Phase = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** The part of a send action both kinds share. */
+type SendAction = SendRegisterAction | SendUnregisterAction;
+
+/** Host name written as Via sent-by for a connect-only stream transport (RFC 6761 `.invalid`). */
+const CONNECT_ONLY_SENT_BY_HOST = 'sip-registrant.invalid';
+
+/**
+ * Keeps many SIP bindings registered. See the package README for a tour; the contract in short:
+ *
+ * ```ts
+ * const manager = new RegistrantManager({ transport });
+ * const key = manager.add({ registrar: 'sip:sip.example.com', aor: 'sip:alice@example.com',
+ *   contact: 'sip:alice@203.0.113.5', username: 'alice', password: 'secret' });
+ * manager.on('stateChange', (e) => console.log(e.aor, e.fromName, '→', e.toName, e.code ?? ''));
+ * manager.start();
+ * // …
+ * await manager.stop(); // un-REGISTERs every binding, paced and bounded
+ * ```
+ */
+export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
+  readonly #o: ResolvedManagerOptions;
+  readonly #table: RegistrantTable<ManagedRecord>;
+  readonly #byId = new Map<number, ManagedRecord>();
+  readonly #selector: SocketSelector;
+  readonly #resolver: DestinationResolver;
+  readonly #destinations = new DestinationPool();
+  readonly #rate: TokenBucket | undefined;
+  readonly #tickMs: number;
+  readonly #mono0: number;
+  readonly #wall0: number;
+  readonly #handler: TransactionHandler;
+  #layers: TransactionLayer[];
+  #closedLayerStats: TransactionLayerStats[] = [];
+  #nextId = 1;
+  #phase: Phase = 'idle';
+  /** Set once stop()'s deadline passed: every send is refused (the record settles at once). */
+  #refuseSends = false;
+  #sweepTimer: TimerHandle | undefined;
+  #sweepStart = 0;
+  #sweepTicks = 0;
+  #tickNow = 0;
+  #deferred = new Set<ManagedRecord>();
+  #drainTimer: TimerHandle | undefined;
+  #stopRun: StopRun | undefined;
+  #stopPromise: Promise<RegistrantStopResult> | undefined;
+  // Counters (stats()).
+  #registersSent = 0;
+  #unregistersSent = 0;
+  #replies: Record<number, number> = {};
+  #timeouts = 0;
+  #localFailures = 0;
+  #lateResponses = 0;
+  #ticks = 0;
+
+  /**
+   * @throws SipInvalidArgumentError naming the first invalid option, what was expected and what was
+   *   received
+   */
+  constructor(options: RegistrantManagerOptions) {
+    super();
+    const o = resolveManagerOptions(options);
+    this.#o = o;
+    this.#table = new RegistrantTable<ManagedRecord>({ hashSize: o.hashSize });
+    this.#tickMs = this.#table.tickIntervalMs(o.timerInterval);
+    this.#selector = new SocketSelector(o.transports);
+    this.#resolver = new DestinationResolver({
+      resolver: o.resolver,
+      clock: o.clock,
+      cacheTtlMs: o.resolveCacheTtlMs,
+      timeoutMs: o.resolveTimeoutMs,
+    });
+    this.#rate = o.rateCap === undefined ? undefined : new TokenBucket(o.rateCap, o.clock.now());
+    this.#mono0 = o.clock.now();
+    this.#wall0 = o.wallClock();
+    // One handler object for every transaction: it routes on the record id (no closure per request).
+    this.#handler = { onFinal: (event) => this.#onFinal(event) };
+    this.#layers = this.#createLayers();
+  }
+
+  /** Number of records. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /** Number of buckets (2^hashSize). */
+  get bucketCount(): number {
+    return this.#table.bucketCount;
+  }
+
+  /** Milliseconds between two ticks of the sweep timer (`timerInterval` / buckets). */
+  get tickIntervalMs(): number {
+    return this.#tickMs;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#phase === 'running';
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Records
+
+  /**
+   * Add a record. It registers when its bucket next comes round (after `start()`).
+   *
+   * @returns the record's identity key (aor, contact, registrar), for `get`, `enable`, `delete`, …
+   * @throws RegistrantConfigError naming the field and the problem (never the password), including
+   *   a forced socket that matches none of the manager's transports
+   * @throws DuplicateRegistrantError when a record with the same identity exists
+   */
+  add(config: RegistrantConfig): string {
+    if (this.#phase === 'stopping')
+      throw new SipInvalidArgumentError('RegistrantManager.add: the manager is stopping');
+    const normalized = validateRegistrantConfig(config);
+    const key = registrantKey(normalized);
+    if (this.#table.has(key)) throw new DuplicateRegistrantError(key);
+    const problem = this.#routingProblem(normalized);
+    if (problem !== undefined)
+      throw new RegistrantConfigError(describeRecord(config), [
+        { field: problem.field, problem: problem.problem, message: `${problem.field}: ${problem.problem}` },
+      ]);
+    const record = new ManagedRecord(this.#nextId++, normalized, key);
+    this.#table.add(record);
+    this.#byId.set(record.id, record);
+    if (this.listenerCount('added') > 0)
+      this.#emitSafe('added', {
+        key,
+        aor: normalized.aor,
+        contact: normalized.contact,
+        registrar: normalized.registrar,
+      });
+    if (normalized.expiry <= this.#o.timerInterval)
+      this.#warn({
+        code: 'EXPIRY_NOT_ABOVE_TIMER_INTERVAL',
+        message:
+          `expiry ${normalized.expiry} s is not above timerInterval ${this.#o.timerInterval} s; ` +
+          'the refresh of such short grants runs on its own timer',
+        key,
+        aor: normalized.aor,
+      });
+    return key;
+  }
+
+  /** The `reg_list` view of one record, or `undefined` when there is none with this key. */
+  get(key: string): RegistrantInfo | undefined {
+    const record = this.#table.get(checkKey('get', key));
+    return record === undefined ? undefined : this.#info(record);
+  }
+
+  /** The `reg_list` view of every record (OpenSIPS MI `reg_list`), never with a password. */
+  list(): RegistrantInfo[] {
+    const out: RegistrantInfo[] = [];
+    for (const record of this.#table.values()) out.push(this.#info(record));
+    return out;
+  }
+
+  /** Enable a record (OpenSIPS `reg_enable`): it registers at once. Returns false when unknown. */
+  enable(key: string): boolean {
+    return this.#verb('enable', key, () => ({ type: 'enable', sendAllowed: this.#sendAllowed() }));
+  }
+
+  /** Disable a record (OpenSIPS `reg_disable`): it un-REGISTERs and stays idle. False when unknown. */
+  disable(key: string): boolean {
+    return this.#verb('disable', key, () => ({ type: 'disable' }));
+  }
+
+  /** Register a record now (OpenSIPS `reg_force_register`). False when unknown. */
+  forceRegister(key: string): boolean {
+    return this.#verb('forceRegister', key, () => ({
+      type: 'forceRegister',
+      sendAllowed: this.#sendAllowed(),
+    }));
+  }
+
+  /**
+   * Delete a record (OpenSIPS `reg_delete`): it un-REGISTERs when it may hold a binding, then leaves
+   * the table (`removed` event). False when unknown.
+   */
+  delete(key: string): boolean {
+    return this.#verb('delete', key, () => ({ type: 'delete' }));
+  }
+
+  #verb(name: string, key: string, event: () => RegistrantEvent): boolean {
+    const record = this.#table.get(checkKey(name, key));
+    if (record === undefined) return false;
+    this.#guard(() => this.#feed(record, event()));
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /**
+   * Start the sweep: the first bucket is visited at once (on the clock's next turn), then one bucket
+   * every `tickIntervalMs`. Idempotent while running; after `stop()` it starts again.
+   * @throws SipInvalidArgumentError while a `stop()` is in progress
+   */
+  start(): void {
+    if (this.#phase === 'running') return;
+    if (this.#phase === 'stopping')
+      throw new SipInvalidArgumentError('RegistrantManager.start: a stop() is still in progress');
+    const restarting = this.#phase === 'stopped';
+    this.#phase = 'running';
+    this.#refuseSends = false;
+    this.#stopPromise = undefined;
+    if (restarting) {
+      this.#layers = this.#createLayers();
+      for (const record of this.#table.values()) this.#guard(() => this.#feed(record, { type: 'start' }));
+    }
+    const clock = this.#o.clock;
+    this.#sweepStart = clock.now();
+    this.#sweepTicks = 0;
+    this.#sweepTimer = clock.setTimeout(this.#onSweep, 0);
+  }
+
+  /**
+   * Stop: no new registration starts; every record that may hold a binding is un-REGISTERed
+   * (paced at `stopRate` per second; records in flight finish their request first), within
+   * `stopTimeout`. Then the timers stop and the transaction layers close (the transports stay
+   * open: they belong to the caller). Resolves when done; calling it again returns the same promise.
+   */
+  stop(): Promise<RegistrantStopResult> {
+    if (this.#stopPromise !== undefined) return this.#stopPromise;
+    this.#stopPromise = new Promise<RegistrantStopResult>((resolve) => this.#beginStop(resolve));
+    return this.#stopPromise;
+  }
+
+  /** Counters for monitoring. O(records) for the per-state counts. */
+  stats(): RegistrantManagerStats {
+    const byState = {} as Record<RegistrantStateName, number>;
+    for (let state = 0; state <= 9; state++) byState[stateName(state as RegistrantState)] = 0;
+    for (const record of this.#table.values()) byState[stateName(record.state)]++;
+    return {
+      records: this.#table.size,
+      recordsByState: byState,
+      registersSent: this.#registersSent,
+      unregistersSent: this.#unregistersSent,
+      repliesByCode: { ...this.#replies },
+      timeouts: this.#timeouts,
+      localFailures: this.#localFailures,
+      lateResponses: this.#lateResponses,
+      ticks: this.#ticks,
+      deferred: this.#deferred.size,
+      transactions: sumLayerStats([...this.#closedLayerStats, ...this.#layers.map((layer) => layer.stats())]),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The sweep
+
+  #onSweep = (): void => {
+    this.#sweepTimer = undefined;
+    if (this.#phase !== 'running') return;
+    const clock = this.#o.clock;
+    this.#sweepTicks++;
+    // Ticks are anchored to the start so they never drift, whatever each one costs.
+    const due = this.#sweepStart + this.#sweepTicks * this.#tickMs;
+    this.#sweepTimer = clock.setTimeout(this.#onSweep, Math.max(0, due - clock.now()));
+    this.#ticks++;
+    this.#tickNow = clock.now();
+    this.#guard(() => this.#table.visitBucket(this.#table.nextBucket(), this.#visit));
+  };
+
+  /** Bucket visit of one record: only a due record is fed (the machine would ignore the others). */
+  #visit = (record: ManagedRecord): void => {
+    if (!(record.deadline <= this.#tickNow)) return;
+    try {
+      this.#feed(record, { type: 'tick', sendAllowed: this.#sendAllowed() });
+    } catch (error) {
+      this.#reportError(error);
+    }
+  };
+
+  /** Whether the rate cap lets a new attempt start now (waiting records keep their turn). */
+  #sendAllowed(): boolean {
+    const rate = this.#rate;
+    return rate === undefined || (this.#deferred.size === 0 && rate.canTake(this.#o.clock.now()));
+  }
+
+  #defer(record: ManagedRecord): void {
+    this.#deferred.add(record);
+    this.#armDrain();
+  }
+
+  #armDrain(): void {
+    const rate = this.#rate;
+    if (this.#drainTimer !== undefined || rate === undefined || this.#deferred.size === 0) return;
+    if (this.#phase !== 'running') return;
+    const clock = this.#o.clock;
+    const now = clock.now();
+    this.#drainTimer = clock.setTimeout(this.#drain, Math.max(1, rate.nextAvailableAt(now) - now));
+  }
+
+  /** Start deferred attempts, oldest first, as tokens allow. */
+  #drain = (): void => {
+    this.#drainTimer = undefined;
+    const rate = this.#rate;
+    if (rate === undefined || this.#phase !== 'running') return;
+    const now = this.#o.clock.now();
+    for (const record of this.#deferred) {
+      if (!rate.canTake(now)) break;
+      this.#deferred.delete(record);
+      if (this.#byId.get(record.id) !== record) continue;
+      this.#guard(() => this.#feed(record, { type: 'tick', sendAllowed: true }));
+    }
+    this.#armDrain();
+  };
+
+  // -------------------------------------------------------------------------------------------------
+  // The state machine
+
+  /** Feed one event to the machine, apply its result, perform its actions in order. */
+  #feed(record: ManagedRecord, event: RegistrantEvent): void {
+    const o = this.#o;
+    const result = transition(record, event, o.clock.now(), o.policy, o.random);
+    if (result.ignored) return;
+    const next = result.next;
+    Object.assign(record, next);
+    // A pin belongs to the target it was learned from: following a 3xx, or dropping the redirect
+    // after a failure, changes the target, so the pin goes too.
+    if ('redirectTarget' in next) record.pinned = undefined;
+    const actions = result.actions;
+    if (record.state === RegistrantState.REGISTERED)
+      for (const action of actions)
+        if (action.type === 'warning' && action.warning === 'GRANT_TOO_SHORT') this.#armShortTimer(record);
+    for (const action of actions) this.#perform(record, action, actions);
+  }
+
+  #perform(record: ManagedRecord, action: RegistrantAction, actions: readonly RegistrantAction[]): void {
+    switch (action.type) {
+      case 'stateChange':
+        this.#emitStateChange(record, action);
+        return;
+      case 'warning':
+        this.#machineWarning(record, action);
+        return;
+      case 'sendRegister':
+      case 'sendUnregister':
+        this.#send(record, action);
+        return;
+      case 'abandonTransaction':
+        record.transaction?.abandon();
+        record.transaction = undefined;
+        record.destination = undefined;
+        return;
+      case 'deferred':
+        this.#defer(record);
+        return;
+      case 'remove':
+        this.#remove(record);
+        return;
+      case 'stopped':
+        this.#stopped(record, actions);
+        return;
+    }
+  }
+
+  /**
+   * A grant too short for the sweep (SEC-10): refresh it on a one-off timer at the EXP-07 point,
+   * clamp(u·g, g/2, max(g/2, g − refreshMargin)), instead of at the next bucket visit (which could be
+   * a whole sweep late) or at once (which would hammer the registrar).
+   */
+  #armShortTimer(record: ManagedRecord): void {
+    const { clock, policy, random } = this.#o;
+    const grantMs = record.grantedExpires * 1000;
+    const r = random();
+    const u = policy.reregisterFraction - policy.jitterFraction * (r >= 0 && r <= 1 ? r : 0);
+    const half = grantMs / 2;
+    const delay = Math.min(Math.max(u * grantMs, half), Math.max(half, grantMs - policy.refreshMarginMs));
+    record.deadline = record.lastRegisterSentAt + delay;
+    if (record.shortTimer !== undefined) clock.clearTimeout(record.shortTimer);
+    const id = record.id;
+    record.shortTimer = clock.setTimeout(
+      () => this.#onShortTimer(id),
+      Math.max(0, record.deadline - clock.now()),
+    );
+  }
+
+  #onShortTimer(id: number): void {
+    const record = this.#byId.get(id);
+    if (record === undefined) return;
+    record.shortTimer = undefined;
+    if (this.#phase !== 'running' || !(record.deadline <= this.#o.clock.now())) return;
+    this.#guard(() => this.#feed(record, { type: 'tick', sendAllowed: this.#sendAllowed() }));
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Sending
+
+  #send(record: ManagedRecord, action: SendAction): void {
+    const config = record.config;
+    const token = action.token;
+    const challenge = record.challenge;
+    record.challenge = undefined;
+    record.answeredNonce = undefined;
+    record.destination = undefined;
+    if (this.#refuseSends) {
+      this.#localFailure(record, token, 'manager stopped before the request could be sent');
+      return;
+    }
+    if (action.newDialog) {
+      // REG-05/REG-07: new dialog identifiers from the CSPRNG (the machine already set CSeq 1).
+      record.callId = createCallId();
+      record.fromTag = createFromTag();
+    }
+    if (action.startsAttempt) this.#rate?.tryTake(this.#o.clock.now());
+    const unregister = action.type === 'sendUnregister';
+    let authorizations: DigestAuthorization[] | undefined;
+    if (action.credentials) {
+      const credentials = config.credentials;
+      if (challenge === undefined || credentials === undefined) {
+        this.#localFailure(record, token, 'no challenge or credentials to answer with');
+        return;
+      }
+      try {
+        // DIG-26: the digest uri is the Request-URI of this very request, byte for byte.
+        authorizations = this.#o.authenticator.authorize(
+          { method: 'REGISTER', uri: action.requestUri, body: '' },
+          challenge,
+          digestCredentials(credentials),
+        );
+      } catch (error) {
+        this.#localFailure(
+          record,
+          token,
+          `cannot answer the ${challenge.status} challenge: ${messageOf(error)}`,
+        );
+        return;
+      }
+      record.answeredNonce = authorizations[0]?.nonce;
+    }
+    const request = buildRegisterRequest({
+      requestUri: action.requestUri,
+      aor: config.aor,
+      from: config.thirdPartyRegistrant ?? config.aor,
+      fromTag: record.fromTag,
+      callId: record.callId,
+      cseq: action.cseq,
+      contact: config.contact,
+      contactParams: config.contactParams,
+      expires: unregister ? 0 : (action as SendRegisterAction).expires,
+      proxy: config.proxy,
+      userAgent: this.#o.userAgent,
+      authorizations,
+    });
+    if (unregister) this.#unregistersSent++;
+    else this.#registersSent++;
+    this.#route(record, token, request, config.proxy ?? action.requestUri);
+  }
+
+  /** Find where the request goes (pin, cache, or an asynchronous lookup) and send it. */
+  #route(
+    record: ManagedRecord,
+    token: number,
+    request: ReturnType<typeof buildRegisterRequest>,
+    hopUri: string,
+  ): void {
+    const o = this.#o;
+    const now = o.clock.now();
+    if (record.pinned !== undefined) {
+      const pinned = now - record.pinnedAt < o.pinTtlMs ? parseDestination(record.pinned) : undefined;
+      if (pinned !== undefined && pinned.index < this.#layers.length) {
+        this.#transmit(record, token, request, pinned.index, pinned.target, record.pinned);
+        return;
+      }
+      // DNS-05: the pin lapsed; resolve again.
+      record.pinned = undefined;
+    }
+    const hop = this.#selector.nextHop(hopUri);
+    if (typeof hop === 'string') {
+      this.#localFailure(record, token, hop);
+      return;
+    }
+    const candidates = this.#selector.candidates(hop, record.config.socket);
+    if (typeof candidates === 'string') {
+      this.#localFailure(record, token, candidates);
+      return;
+    }
+    const known = this.#resolver.known(hop.host, now);
+    if (known !== undefined) {
+      this.#dispatch(record, token, request, hop, candidates, known);
+      return;
+    }
+    this.#resolver.resolve(hop.host).then(
+      (addresses) => {
+        // The record may have moved on meanwhile (watchdog, stop deadline, delete): drop the request.
+        if (this.#byId.get(record.id) !== record || record.inFlight !== token) return;
+        this.#guard(() => {
+          if (addresses instanceof ResolutionFailure) this.#localFailure(record, token, addresses.reason);
+          else this.#dispatch(record, token, request, hop, candidates, addresses);
+        });
+      },
+      (error: unknown) => this.#reportError(error),
+    );
+  }
+
+  #dispatch(
+    record: ManagedRecord,
+    token: number,
+    request: ReturnType<typeof buildRegisterRequest>,
+    hop: NextHop,
+    candidates: readonly number[],
+    addresses: ReadonlyArray<ResolvedAddress>,
+  ): void {
+    const picked = this.#selector.pick(candidates, addresses, hop);
+    if (typeof picked === 'string') {
+      this.#localFailure(record, token, picked);
+      return;
+    }
+    const tls = this.#o.transports[picked.index]!.protocol.toUpperCase() === 'TLS';
+    // SEC-08: a TLS peer proves the domain of the URI we resolved, not the address we connect to.
+    const servername = tls ? hop.servername : undefined;
+    const target: TransportTarget =
+      servername === undefined
+        ? { host: picked.address, port: hop.port }
+        : { host: picked.address, port: hop.port, servername };
+    const text = this.#destinations.text(picked.index, picked.address, hop.port, servername);
+    this.#transmit(record, token, request, picked.index, target, text);
+  }
+
+  #transmit(
+    record: ManagedRecord,
+    token: number,
+    request: ReturnType<typeof buildRegisterRequest>,
+    index: number,
+    target: TransportTarget,
+    destination: string,
+  ): void {
+    const layer = this.#layers[index];
+    if (layer === undefined || layer.closed) {
+      this.#localFailure(record, token, 'the transaction layer is closed');
+      return;
+    }
+    let transaction: ClientTransactionHandle;
+    try {
+      transaction = layer.sendRequest(request, target, this.#handler, record.id);
+    } catch (error) {
+      this.#localFailure(record, token, `cannot send: ${messageOf(error)}`);
+      return;
+    }
+    record.transaction = transaction;
+    record.destination = destination;
+  }
+
+  #localFailure(record: ManagedRecord, token: number, reason: string): void {
+    this.#localFailures++;
+    record.destination = undefined;
+    record.answeredNonce = undefined;
+    this.#feed(record, { type: 'localFailure', token, reason });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Receiving
+
+  #onFinal(event: TransactionResponseEvent): void {
+    const record = typeof event.id === 'number' ? this.#byId.get(event.id) : undefined;
+    const transaction = record?.transaction;
+    if (record === undefined || transaction === undefined || transaction.branch !== event.branch) {
+      this.#lateResponses++;
+      return;
+    }
+    record.transaction = undefined;
+    const token = record.inFlight;
+    const response = event.response;
+    if (event.synthetic) {
+      record.destination = undefined;
+      record.answeredNonce = undefined;
+      if (response.status === 408) {
+        // RSP-01: Timer F is a timeout; the machine also drops the pin (EXP-13).
+        this.#timeouts++;
+        this.#feed(record, { type: 'timeout', token });
+      } else {
+        // RSP-02 / TXN-08: a transport failure is a local failure (INTERNAL_ERROR).
+        this.#localFailure(record, token, response.reason);
+      }
+      return;
+    }
+    const status = response.status;
+    this.#replies[status] = (this.#replies[status] ?? 0) + 1;
+    const now = this.#o.clock.now();
+    // EXP-13 / DNS-05: the first real reply pins the address that answered for later requests.
+    if (record.pinned === undefined && record.destination !== undefined) {
+      record.pinned = record.destination;
+      record.pinnedAt = now;
+    }
+    record.destination = undefined;
+    const answeredNonce = record.answeredNonce;
+    record.answeredNonce = undefined;
+    let facts: RegistrantEvent;
+    try {
+      if (status === 401 || status === 407) record.challenge = challengeSetOf(response);
+      facts = responseFacts(response, {
+        token,
+        contact: record.config.contact,
+        answeredNonce,
+        sendAllowed: this.#sendAllowed(),
+      });
+    } catch (error) {
+      record.challenge = undefined;
+      this.#localFailure(record, token, `unusable ${status} response: ${messageOf(error)}`);
+      return;
+    }
+    try {
+      this.#feed(record, facts);
+    } finally {
+      // The challenge was answered (or not) synchronously; never keep it (memory, and SEC-16).
+      record.challenge = undefined;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Removal and stop
+
+  #remove(record: ManagedRecord): void {
+    if (this.#table.get(record.key) === record) this.#table.remove(record.key);
+    this.#byId.delete(record.id);
+    this.#deferred.delete(record);
+    this.#clearShortTimer(record);
+    record.transaction?.abandon();
+    record.transaction = undefined;
+    const run = this.#stopRun;
+    if (run?.pending.delete(record)) this.#maybeFinishStop();
+    if (this.listenerCount('removed') > 0) {
+      const config = record.config;
+      this.#emitSafe('removed', {
+        key: record.key,
+        aor: config.aor,
+        contact: config.contact,
+        registrar: config.registrar,
+      });
+    }
+  }
+
+  #clearShortTimer(record: ManagedRecord): void {
+    if (record.shortTimer === undefined) return;
+    this.#o.clock.clearTimeout(record.shortTimer);
+    record.shortTimer = undefined;
+  }
+
+  #beginStop(resolve: (result: RegistrantStopResult) => void): void {
+    const clock = this.#o.clock;
+    this.#phase = 'stopping';
+    if (this.#sweepTimer !== undefined) clock.clearTimeout(this.#sweepTimer);
+    if (this.#drainTimer !== undefined) clock.clearTimeout(this.#drainTimer);
+    this.#sweepTimer = undefined;
+    this.#drainTimer = undefined;
+    this.#deferred.clear();
+    const records: ManagedRecord[] = [];
+    for (const record of this.#table.values()) {
+      this.#clearShortTimer(record);
+      records.push(record);
+    }
+    const run = new StopRun(records, this.#o.stopRate, clock.now(), resolve);
+    this.#stopRun = run;
+    run.deadlineTimer = clock.setTimeout(this.#onStopDeadline, this.#o.stopTimeoutMs);
+    this.#stopStep();
+  }
+
+  /** Tell records to stop, one after the other, pacing those that will send an un-REGISTER. */
+  #stopStep = (): void => {
+    const run = this.#stopRun;
+    if (run === undefined) return;
+    run.paceTimer = undefined;
+    const clock = this.#o.clock;
+    while (run.next < run.records.length) {
+      const record = run.records[run.next]!;
+      if (this.#byId.get(record.id) !== record || (record.flags & RecordFlag.STOPPED) !== 0) {
+        run.next++;
+        continue;
+      }
+      const now = clock.now();
+      const willSend = !isInFlightState(record.state) && record.bindingExpiresAt > now;
+      if (willSend && !run.pace.tryTake(now)) {
+        run.paceTimer = clock.setTimeout(this.#stopStep, Math.max(1, run.pace.nextAvailableAt(now) - now));
+        return;
+      }
+      run.next++;
+      run.pending.add(record);
+      this.#guard(() => this.#feed(record, { type: 'stop' }));
+    }
+    this.#maybeFinishStop();
+  };
+
+  /** `stopTimeout` ran out: give up every un-REGISTER still pending or not yet started. */
+  #onStopDeadline = (): void => {
+    const run = this.#stopRun;
+    if (run === undefined) return;
+    run.deadlineTimer = undefined;
+    run.deadlinePassed = true;
+    this.#refuseSends = true;
+    const clock = this.#o.clock;
+    if (run.paceTimer !== undefined) clock.clearTimeout(run.paceTimer);
+    run.paceTimer = undefined;
+    const now = clock.now();
+    for (; run.next < run.records.length; run.next++) {
+      const record = run.records[run.next]!;
+      if (this.#byId.get(record.id) !== record || (record.flags & RecordFlag.STOPPED) !== 0) continue;
+      run.pending.add(record);
+      this.#guard(() => this.#feed(record, { type: 'stop' }));
+    }
+    for (const record of [...run.pending]) {
+      if (record.inFlight === 0) continue;
+      record.transaction?.abandon();
+      record.transaction = undefined;
+      const held = record.bindingExpiresAt > now;
+      this.#guard(() => this.#localFailure(record, record.inFlight, 'stop deadline passed'));
+      if (held && run.pending.delete(record)) run.countTimedOut();
+    }
+    // Anything still pending could not settle; do not wait for it.
+    for (const record of run.pending) if (record.bindingExpiresAt > now) run.countTimedOut();
+    run.pending.clear();
+    this.#maybeFinishStop();
+  };
+
+  #stopped(record: ManagedRecord, actions: readonly RegistrantAction[]): void {
+    const run = this.#stopRun;
+    if (run === undefined) return;
+    run.recordStopped(record, actions);
+    this.#maybeFinishStop();
+  }
+
+  #maybeFinishStop(): void {
+    const run = this.#stopRun;
+    if (run === undefined || !run.done) return;
+    this.#stopRun = undefined;
+    const clock = this.#o.clock;
+    if (run.deadlineTimer !== undefined) clock.clearTimeout(run.deadlineTimer);
+    if (run.paceTimer !== undefined) clock.clearTimeout(run.paceTimer);
+    this.#refuseSends = true;
+    this.#phase = 'stopped';
+    // Close the layers after the phase change: any transaction still open ends with a synthetic 503
+    // that the records absorb without sending anything.
+    for (const layer of this.#layers) {
+      layer.close();
+      this.#closedLayerStats.push(layer.stats());
+    }
+    this.#layers = [];
+    run.resolve(run.result());
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Views and events
+
+  #info(record: ManagedRecord): RegistrantInfo {
+    const config = record.config;
+    const pinned = record.pinned === undefined ? undefined : parseDestination(record.pinned);
+    const deadline = record.deadline;
+    const scheduled = deadline !== NO_DEADLINE;
+    let socket: string | undefined = config.socket?.text;
+    if (socket === undefined && pinned !== undefined) {
+      const transport = this.#o.transports[pinned.index];
+      if (transport !== undefined) socket = describeTransport(transport);
+    }
+    return {
+      key: record.key,
+      aor: config.aor,
+      expires: record.grantedExpires,
+      requestedExpires: record.wantedExpires,
+      state: record.state,
+      stateName: stateName(record.state),
+      enabled: record.enabled,
+      lastRegisterSent: record.lastRegisterSentAt < 0 ? undefined : this.#epoch(record.lastRegisterSentAt),
+      registrationTimeout: scheduled ? this.#epoch(deadline) : undefined,
+      nextAttemptAt: scheduled && !isInFlightState(record.state) ? this.#epoch(deadline) : undefined,
+      registrar: config.registrar,
+      binding: config.contact,
+      bindingParams: config.contactParams,
+      thirdPartyRegistrant: config.thirdPartyRegistrant,
+      socket,
+      proxy: config.proxy,
+      pinnedDestination:
+        pinned === undefined ? undefined : { host: pinned.target.host, port: pinned.target.port },
+      lastCode: record.lastCode,
+      lastReason: record.lastReason,
+      failureCount: record.failureCount,
+      callId: record.callId,
+      username: config.credentials?.username,
+    };
+  }
+
+  /** Monotonic ms → wall-clock epoch ms, anchored at construction. */
+  #epoch(mono: number): number {
+    return Math.round(this.#wall0 + (mono - this.#mono0));
+  }
+
+  #emitStateChange(record: ManagedRecord, action: StateChangeAction): void {
+    if (this.listenerCount('stateChange') === 0) return;
+    const config = record.config;
+    // A short grant's refresh time is set by the manager after the machine decided (#armShortTimer).
+    const nextAttempt =
+      action.nextAttemptAt === undefined
+        ? undefined
+        : record.state === action.to
+          ? record.deadline
+          : action.nextAttemptAt;
+    const event: {
+      -readonly [K in keyof StateChangeEvent]: StateChangeEvent[K];
+    } = {
+      key: record.key,
+      aor: config.aor,
+      contact: config.contact,
+      registrar: config.registrar,
+      from: action.from,
+      to: action.to,
+      fromName: stateName(action.from),
+      toName: stateName(action.to),
+    };
+    if (action.code !== 0) event.code = action.code;
+    if (action.reason !== '') event.reason = action.reason;
+    if (action.expires > 0) event.expires = action.expires;
+    if (nextAttempt !== undefined && nextAttempt !== NO_DEADLINE)
+      event.nextAttemptAt = this.#epoch(nextAttempt);
+    this.#emitSafe('stateChange', event);
+  }
+
+  #machineWarning(record: ManagedRecord, action: WarningAction): void {
+    this.#warn({ code: action.warning, message: action.detail, key: record.key, aor: record.config.aor });
+  }
+
+  #warn(warning: ManagerWarning): void {
+    if (this.listenerCount('warning') > 0) this.#emitSafe('warning', warning);
+  }
+
+  /** Emit; a throwing listener never breaks the manager: its error goes to `error` listeners. */
+  #emitSafe<E extends 'stateChange' | 'warning' | 'added' | 'removed'>(
+    name: E,
+    payload: Parameters<RegistrantManagerEvents[E]>[0],
+  ): void {
+    try {
+      (this.emit as (event: string, value: unknown) => boolean)(name, payload);
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #reportError(error: unknown): void {
+    try {
+      this.emit('error', error);
+    } catch {
+      // An `error` listener that throws is swallowed: nothing is left to report it to.
+    }
+  }
+
+  /** Run manager work; an unexpected exception is reported, never thrown into a timer or socket. */
+  #guard(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #createLayers(): TransactionLayer[] {
+    const o = this.#o;
+    return o.transports.map(
+      (transport) =>
+        new TransactionLayer({
+          transport,
+          clock: o.clock,
+          timers: o.transactionTimers,
+          sentBy: connectOnlySentBy(transport),
+          onHandlerError: (error) => this.#reportError(error),
+        }),
+    );
+  }
+
+  /** Routing problems knowable at add() time (forced socket, next-hop protocol). */
+  #routingProblem(
+    config: ReturnType<typeof validateRegistrantConfig>,
+  ): { field: string; problem: string } | undefined {
+    const hopField = config.proxy === undefined ? 'registrar' : 'proxy';
+    const hop = this.#selector.nextHop(config.proxy ?? config.registrar);
+    if (typeof hop === 'string') return { field: hopField, problem: hop };
+    if (config.socket !== undefined && this.#selector.forcedIndex(config.socket) === -1) {
+      const known = this.#o.transports.map(describeTransport).join(', ');
+      return {
+        field: 'socket',
+        problem: `${config.socket.text} matches no transport of this manager (transports: ${known})`,
+      };
+    }
+    const candidates = this.#selector.candidates(hop, config.socket);
+    if (typeof candidates === 'string')
+      return { field: config.socket === undefined ? hopField : 'socket', problem: candidates };
+    return undefined;
+  }
+}
+
+function checkKey(method: string, key: unknown): string {
+  if (typeof key !== 'string')
+    throw new SipInvalidArgumentError(
+      `RegistrantManager.${method}: expected a registrant key string (as add() returns), received ${typeof key}`,
+    );
+  return key;
+}
+
+/** The authenticator's credentials shape for a record's credentials (the secret is read, not copied). */
+function digestCredentials(credentials: RegistrantCredentials): DigestCredentials {
+  if (credentials.kind === 'password')
+    return { username: credentials.username, password: credentials.password };
+  const ha1 = credentials.ha1;
+  // 32 hex digits can only be MD5; 64 fit both SHA-256 and SHA-512-256 (the config cannot tell).
+  return ha1.length === 32
+    ? { username: credentials.username, ha1: { MD5: ha1 } }
+    : { username: credentials.username, ha1: { 'SHA-256': ha1, 'SHA-512-256': ha1 } };
+}
+
+/**
+ * Via sent-by for a stream transport that only connects out (local port 0): RFC 3261 §18.2.2 sends
+ * responses back on the connection, so sent-by only has to be well-formed and recognisable as ours;
+ * a `.invalid` name (RFC 6761) with the protocol's default port says exactly that.
+ */
+function connectOnlySentBy(transport: Transport): TransportAddress | undefined {
+  const local = transport.localAddress;
+  if (local.port !== 0) return undefined;
+  const host = local.host;
+  const unspecified = host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+  return {
+    host: unspecified ? CONNECT_ONLY_SENT_BY_HOST : host,
+    port: transport.protocol.toUpperCase() === 'TLS' ? 5061 : 5060,
+  };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof SipRegistrantError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function sumLayerStats(all: readonly TransactionLayerStats[]): TransactionLayerStats {
+  const dropped = { parseError: 0, requestReceived: 0, badVia: 0, stray: 0, mismatch: 0, wrongSource: 0 };
+  const sum = {
+    active: 0,
+    sent: 0,
+    retransmissions: 0,
+    received: 0,
+    provisionalDelivered: 0,
+    finalsDelivered: 0,
+    absorbed: 0,
+    timeouts: 0,
+    sendFailures: 0,
+    handlerErrors: 0,
+  };
+  for (const stats of all) {
+    for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += stats[key];
+    for (const key of Object.keys(dropped) as (keyof typeof dropped)[]) dropped[key] += stats.dropped[key];
+  }
+  return { ...sum, dropped };
+}
