@@ -17,7 +17,7 @@ export {
   createRegistrarDouble,
   type RecordedExchange,
   type RegistrarBinding,
-  RegistrarDouble,
+  type RegistrarDouble,
   type RegistrarDoubleEvents,
   type RegistrarStats,
 } from './registrar-double.js';

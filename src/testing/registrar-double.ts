@@ -4,7 +4,7 @@
  * and scripted misbehaviour (drops, delays, odd status codes, bent 200 OKs, malformed answers).
  *
  * Built for load as much as for unit tests: the normal path keeps no per-request state (nonces are
- * stateless HMACs, no timer is armed), bindings sit in a Map, and each request costs one parse, one
+ * stateless keyed hashes, no timer is armed), bindings sit in a Map, and each request costs one parse, one
  * Digest verification and one response. Only time is injected (`clock`): the socket is real, so a
  * FakeClock controls nonce age, binding expiry and scripted delays while datagrams flow for real.
  */
@@ -13,30 +13,26 @@ import { isIPv6 } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import type { TimerHandle } from '../clock.js';
 import { SipParseError } from '../errors.js';
-import { normalizeAlgorithmName } from '../sip/challenge.js';
 import { parseCSeq } from '../sip/cseq.js';
-import { splitOutside } from '../sip/lexer.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { tryParseMessage } from '../sip/parser.js';
-import { encodeMessage, serializeMessage } from '../sip/serializer.js';
+import { encodeMessage } from '../sip/serializer.js';
 import { uriEquals } from '../sip/uri-compare.js';
 import { type ParsedVia, topVia } from '../sip/via.js';
 import { BindingStore, type StoredBinding } from './binding-store.js';
 import { canonicalAor } from './canonical-aor.js';
-import { formatChallenge } from './challenge-header.js';
-import { type DigestVerifierPolicy, verifyDigestCredentials } from './digest-verifier.js';
-import { NonceIssuer } from './nonce-issuer.js';
-import { type RegisterFields, readRegisterFields } from './register-request.js';
+import { ExchangeLog, type RecordedExchange } from './exchange-log.js';
+import { contactValue, remainingSeconds } from './ok-response.js';
+import { type EncodedAnswer, RegisterProcessor } from './register-processor.js';
+import { readRegisterFields } from './register-request.js';
 import {
   type RegistrarDoubleOptions,
   type ResolvedRegistrarDoubleOptions,
   resolveRegistrarDoubleOptions,
 } from './registrar-double-options.js';
-import { applyRegistration, type RegistrationOutcome } from './registration-update.js';
+import { newRegistrarStats, type RegistrarStats } from './registrar-stats.js';
 import { buildResponse, type ResponseContext } from './response-writer.js';
 import {
-  type ChallengeAction,
-  type CredentialsVerdict,
   type ExtraHeader,
   matchesScript,
   type ProcessAction,
@@ -47,6 +43,9 @@ import {
   type ScriptRule,
 } from './scripted-behaviour.js';
 import { TransactionMemory } from './transaction-memory.js';
+
+export type { RecordedExchange } from './exchange-log.js';
+export type { RegistrarStats } from './registrar-stats.js';
 
 /** A binding as {@link RegistrarDouble.bindings} reports it. */
 export interface RegistrarBinding {
@@ -66,72 +65,12 @@ export interface RegistrarBinding {
   readonly source: { readonly host: string; readonly port: number };
 }
 
-/** One REGISTER and what the double did with it. */
-export interface RecordedExchange {
-  readonly request: RegisterRequestInfo;
-  /** The action taken (`process` for the normal path). */
-  readonly action: ScriptedAction['type'];
-  /** Whether a rule or the behaviour function chose the action. */
-  readonly scripted: boolean;
-  /** Final status sent; `undefined` when dropped or answered with malformed bytes. */
-  readonly status: number | undefined;
-  /** Clock reading when the answer went out (or the request was dropped). */
-  readonly at: number;
-}
-
-/** Counters since creation (or the last {@link RegistrarDouble.resetRecords}). */
-export interface RegistrarStats {
-  /** Datagrams received. */
-  datagrams: number;
-  /** Datagrams that were not a SIP message, or a request without a usable top Via. */
-  unparsable: number;
-  /** REGISTER requests received, retransmissions included. */
-  registers: number;
-  /** Requests other than REGISTER. */
-  otherRequests: number;
-  /** Retransmissions of scripted transactions, absorbed or answered from memory. */
-  retransmissions: number;
-  /** Requests dropped by a script. */
-  dropped: number;
-  /** 401/407 challenges sent. */
-  challenges: number;
-  /** Of those, with `stale=true`. */
-  staleChallenges: number;
-  /** Responses sent, by status code (100 Trying included). */
-  responses: Record<number, number>;
-  /** Sends the socket reported as failed. */
-  sendErrors: number;
-  /** Requests whose handling threw (a script or listener error); see {@link RegistrarDouble.errors}. */
-  internalErrors: number;
-}
-
 /** Events of {@link RegistrarDouble}. */
 export interface RegistrarDoubleEvents {
   /** A new REGISTER transaction arrived (not a retransmission of a scripted one), before it is acted on. */
   request: (request: RegisterRequestInfo) => void;
   /** A REGISTER was answered (final status) or dropped. */
   exchange: (exchange: RecordedExchange) => void;
-}
-
-interface PendingAnswer {
-  readonly bytes: Uint8Array;
-  readonly status: number | undefined;
-}
-
-function newStats(): RegistrarStats {
-  return {
-    datagrams: 0,
-    unparsable: 0,
-    registers: 0,
-    otherRequests: 0,
-    retransmissions: 0,
-    dropped: 0,
-    challenges: 0,
-    staleChallenges: 0,
-    responses: {},
-    sendErrors: 0,
-    internalErrors: 0,
-  };
 }
 
 const MAX_KEPT_ERRORS = 100;
@@ -146,20 +85,18 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
   readonly #socket: dgram.Socket;
   readonly #address: { readonly host: string; readonly port: number };
   readonly #store = new BindingStore(uriEquals);
-  readonly #nonces = new NonceIssuer();
   readonly #memory: TransactionMemory;
-  readonly #verifier: DigestVerifierPolicy | undefined;
+  readonly #processor: RegisterProcessor;
   readonly #timers = new Set<TimerHandle>();
   readonly #tagPrefix = Math.random().toString(36).slice(2, 8);
   #rules: ScriptRule[] = [];
   #ruleAors = new Map<ScriptRule, string | undefined>();
   #behaviour: RegistrarBehaviour | undefined;
-  #stats = newStats();
+  #stats = newRegistrarStats();
   #errors: unknown[] = [];
-  #log: (RecordedExchange | undefined)[];
-  #logNext = 0;
-  #logSize = 0;
+  readonly #log: ExchangeLog;
   #seq = 0;
+  #tags = 0;
   #closed = false;
   readonly #onSent = (error: Error | null): void => {
     if (error) this.#stats.sendErrors++;
@@ -174,19 +111,8 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     this.#address = Object.freeze({ host: bound.address, port: bound.port });
     this.#memory = new TransactionMemory(options.transactionMemory);
     this.#behaviour = options.behaviour;
-    this.#log = new Array(options.recordLimit);
-    const lookupPassword = options.lookupPassword;
-    this.#verifier =
-      lookupPassword === undefined
-        ? undefined
-        : {
-            realm: options.realm,
-            lookupPassword,
-            algorithms: options.algorithms.map(normalizeAlgorithmName),
-            qop: options.qop,
-            opaque: options.opaque,
-            nonceTtlMs: options.nonceTtlMs,
-          };
+    this.#log = new ExchangeLog(options.recordLimit);
+    this.#processor = new RegisterProcessor(options, this.#store, () => this.#stats);
     socket.on('message', (data, rinfo) => this.#onDatagram(data, rinfo.address, rinfo.port));
     // A send to a vanished client port can surface as a socket error on some systems; a test double
     // must survive it.
@@ -247,21 +173,13 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
 
   /** The last `recordLimit` exchanges, oldest first. */
   requests(): RecordedExchange[] {
-    const out: RecordedExchange[] = [];
-    const limit = this.#log.length;
-    for (let i = 0; i < this.#logSize; i++) {
-      const entry = this.#log[(this.#logNext - this.#logSize + i + limit) % limit];
-      if (entry !== undefined) out.push(entry);
-    }
-    return out;
+    return this.#log.list();
   }
 
   /** Forget recorded exchanges and zero the counters (bindings and scripts stay). */
   resetRecords(): void {
-    this.#log.fill(undefined);
-    this.#logNext = 0;
-    this.#logSize = 0;
-    this.#stats = newStats();
+    this.#log.clear();
+    this.#stats = newRegistrarStats();
     this.#errors = [];
   }
 
@@ -336,7 +254,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
   #view(binding: StoredBinding, now: number): RegistrarBinding {
     return {
       aor: binding.aor,
-      contact: `<${binding.uriText}>${binding.params}`,
+      contact: contactValue(binding),
       uri: binding.uriText,
       expires: remainingSeconds(binding, now),
       expiresAt: binding.expiresAt,
@@ -397,7 +315,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
         request,
         topVia: via,
         source,
-        toTag: `${this.#tagPrefix}e${this.#stats.internalErrors}`,
+        toTag: this.#tagPrefix + (++this.#tags).toString(36),
         toHasTag: false,
         serverHeader: this.#options.serverHeader,
       };
@@ -433,7 +351,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
         if (!(error instanceof SipParseError)) throw error;
       }
     }
-    context.toTag = this.#tagPrefix + (this.#seq + 1).toString(36);
+    context.toTag = this.#tagPrefix + (++this.#tags).toString(36);
     if (callId === undefined || cseq < 0 || !request.headers.has('From') || !request.headers.has('To')) {
       // §8.1.1: these are mandatory; a 400 names what is missing or wrong.
       this.#sendResponse(buildResponse(context, 400, 'Missing or Bad Call-ID, CSeq, From or To', []), source);
@@ -465,10 +383,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     }
 
     const now = this.#options.clock.now();
-    const verification =
-      this.#verifier === undefined
-        ? undefined
-        : verifyDigestCredentials(request, this.#verifier, this.#nonces, now);
+    const verification = this.#processor.verify(request, now);
     const info: RegisterRequestInfo = {
       seq: ++this.#seq,
       method: request.method,
@@ -495,7 +410,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
       this.#record(info, action.type, scripted !== undefined, undefined, now);
       return;
     }
-    const answer = this.#answer(action, context, fields, info, now);
+    const answer = this.#processor.answer(action, context, fields, info, now);
     this.#deliver(action, scripted !== undefined, key, answer, context, info);
   }
 
@@ -511,169 +426,12 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
   // ---------------------------------------------------------------------------------------------
   // Answering
 
-  /** Work out the final answer (applying the registration now, even when the answer is delayed). */
-  #answer(
-    action: Exclude<ScriptedAction, { type: 'drop' }>,
-    context: ResponseContext,
-    fields: RegisterFields,
-    info: RegisterRequestInfo,
-    now: number,
-  ): PendingAnswer {
-    switch (action.type) {
-      case 'process':
-        return this.#encode(this.#process(action, context, fields, info, now));
-      case 'challenge':
-        return this.#encode(this.#challenge(context, action, action.stale ?? false, now));
-      case 'respond':
-        return this.#encode(
-          buildResponse(context, action.status, action.reason, action.headers ?? [], action.body ?? ''),
-        );
-      case 'malformed':
-        return { bytes: this.#malformed(action, context), status: undefined };
-    }
-  }
-
-  #process(
-    action: ProcessAction,
-    context: ResponseContext,
-    fields: RegisterFields,
-    info: RegisterRequestInfo,
-    now: number,
-  ): SipResponse {
-    const options = this.#options;
-    // §10.3 step 2: option tags we do not support in Require → 420 listing them.
-    const unsupported = this.#unsupportedExtensions(context.request);
-    if (unsupported.length > 0)
-      return buildResponse(context, 420, undefined, [['Unsupported', unsupported.join(', ')]]);
-    // §10.3 step 3: authenticate.
-    if (this.#verifier !== undefined && action.skipAuth !== true) {
-      const verdict: CredentialsVerdict = info.credentials;
-      if (verdict === 'missing' || verdict === 'invalid')
-        return this.#challenge(context, undefined, false, now);
-      if (verdict === 'stale') return this.#challenge(context, undefined, true, now);
-    }
-    // §10.3 steps 5–7.
-    const outcome = applyRegistration(
-      this.#store,
-      {
-        aor: fields.aor,
-        callId: info.callId,
-        cseq: info.cseq,
-        branch: info.branch,
-        contacts: fields.contacts,
-        expiresHeader: fields.expiresHeader,
-        source: info.source,
-      },
-      {
-        minExpires: options.minExpires,
-        maxExpires: options.maxExpires,
-        defaultExpires: options.defaultExpires,
-        grant: action.grant,
-      },
-      now,
-    );
-    if (outcome.kind === 'reject')
-      return buildResponse(context, outcome.status, outcome.reason, outcome.headers);
-    return buildResponse(context, 200, undefined, this.#okHeaders(outcome, action, now));
-  }
-
-  /** §10.3 step 8: the 200 OK lists the AOR's bindings, each with its remaining expiry. */
-  #okHeaders(
-    outcome: Extract<RegistrationOutcome, { kind: 'ok' }>,
-    action: ProcessAction,
-    now: number,
-  ): ExtraHeader[] {
-    const { ours } = outcome;
-    const listing = action.contacts ?? 'all';
-    let listed: readonly StoredBinding[] =
-      listing === 'none'
-        ? []
-        : listing === 'others'
-          ? outcome.bindings.filter((b) => !ours.has(b))
-          : outcome.bindings;
-    if (action.order === 'ours-last' || action.order === 'ours-first') {
-      const mine = listed.filter((b) => ours.has(b));
-      const theirs = listed.filter((b) => !ours.has(b));
-      listed = action.order === 'ours-last' ? [...theirs, ...mine] : [...mine, ...theirs];
-    }
-    const expiresIn = action.expiresIn ?? 'contact';
-    const values: string[] = [];
-    for (const binding of listed) {
-      let value = `<${binding.uriText}>${binding.params}`;
-      if (expiresIn !== 'header') value += `;expires=${remainingSeconds(binding, now)}`;
-      if (action.rewriteContact !== undefined) value = action.rewriteContact(value, ours.has(binding));
-      values.push(value);
-    }
-    const headers: ExtraHeader[] = [];
-    if (values.length > 0) {
-      if (action.joinContacts === true) headers.push(['Contact', values.join(', ')]);
-      else for (const value of values) headers.push(['Contact', value]);
-    }
-    if (expiresIn !== 'contact') {
-      const first = ours.values().next();
-      if (!first.done) headers.push(['Expires', String(remainingSeconds(first.value, now))]);
-    }
-    if (this.#options.dateHeader) headers.push(['Date', new Date().toUTCString()]);
-    if (action.headers !== undefined) headers.push(...action.headers);
-    return headers;
-  }
-
-  #challenge(
-    context: ResponseContext,
-    overrides: ChallengeAction | undefined,
-    stale: boolean,
-    now: number,
-  ): SipResponse {
-    const options = this.#options;
-    const status = overrides?.status ?? 401;
-    const header = status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate';
-    const nonce = this.#nonces.issue(now);
-    const realm = overrides?.realm ?? options.realm;
-    const qopOverride = overrides?.qop;
-    const qop =
-      qopOverride === undefined
-        ? options.qop
-        : qopOverride === null
-          ? []
-          : qopOverride.split(',').map((option) => option.trim());
-    const opaque = overrides?.opaque ?? options.opaque;
-    const headers: ExtraHeader[] = [];
-    for (const algorithm of overrides?.algorithms ?? options.algorithms)
-      headers.push([header, formatChallenge({ realm, nonce, algorithm, qop, stale, opaque })]);
-    if (overrides?.headers !== undefined) headers.push(...overrides.headers);
-    this.#stats.challenges++;
-    if (stale) this.#stats.staleChallenges++;
-    return buildResponse(context, status, undefined, headers);
-  }
-
-  #unsupportedExtensions(request: SipRequest): string[] {
-    const rows = request.headers.getAll('Require');
-    if (rows.length === 0) return [];
-    const unsupported: string[] = [];
-    for (const row of rows)
-      for (const tag of splitOutside(row, ',') ?? [row])
-        if (tag !== '' && !this.#options.supported.has(tag.toLowerCase())) unsupported.push(tag);
-    return unsupported;
-  }
-
-  /** By default: a response whose status code is not a number, with the copied headers. */
-  #malformed(action: Extract<ScriptedAction, { type: 'malformed' }>, context: ResponseContext): Uint8Array {
-    if (action.bytes !== undefined)
-      return typeof action.bytes === 'string' ? Buffer.from(action.bytes, 'utf8') : action.bytes;
-    const text = serializeMessage(buildResponse(context, 200, 'OK', []));
-    return Buffer.from(`SIP/2.0 2OO OK${text.slice(text.indexOf('\r\n'))}`, 'utf8');
-  }
-
-  #encode(response: SipResponse): PendingAnswer {
-    return { bytes: encodeMessage(response), status: response.status };
-  }
-
   /** Send the answer now or after `delayMs`, with a `100 Trying` first when asked. */
   #deliver(
     action: Exclude<ScriptedAction, { type: 'drop' }>,
     scripted: boolean,
     key: string,
-    answer: PendingAnswer,
+    answer: EncodedAnswer,
     context: ResponseContext,
     info: RegisterRequestInfo,
   ): void {
@@ -726,12 +484,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
     at: number,
   ): void {
     const exchange: RecordedExchange = { request, action, scripted, status, at };
-    const limit = this.#log.length;
-    if (limit > 0) {
-      this.#log[this.#logNext] = exchange;
-      this.#logNext = (this.#logNext + 1) % limit;
-      if (this.#logSize < limit) this.#logSize++;
-    }
+    this.#log.push(exchange);
     // The answer is already out: a throwing listener must not cause a second (500) answer, nor
     // escape from a socket or clock callback.
     try {
@@ -745,10 +498,6 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
 interface MutableContext extends ResponseContext {
   toTag: string;
   toHasTag: boolean;
-}
-
-function remainingSeconds(binding: StoredBinding, now: number): number {
-  return Math.max(0, Math.ceil((binding.expiresAt - now) / 1000));
 }
 
 /**
