@@ -156,9 +156,9 @@ for (const text of [OK_THREE_CONTACTS, UNAUTHORIZED_TWO_CHALLENGES]) {
   const ours = parseMessage(text);
   if (ours.kind !== 'response' || readRegistrantHeaders(ours) <= 0) throw new Error('our parser failed');
   const kirm = kirmSip.parse(text);
-  if (!kirm || !kirm.status) throw new Error('sip package failed to parse');
+  if (!kirm?.status) throw new Error('sip package failed to parse');
   const sipjs = SipJsParser.parseMessage(text, silentLogger);
-  if (!sipjs || !sipjs.statusCode) throw new Error('SIP.js failed to parse');
+  if (!sipjs?.statusCode) throw new Error('SIP.js failed to parse');
 }
 if (!serializeRequest(registerRequest()).includes('Content-Length: 0')) throw new Error('serializer');
 
