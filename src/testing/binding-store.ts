@@ -13,9 +13,10 @@ import type { Uri } from '../sip/uri.js';
 export interface StoredBinding {
   /** Canonical AOR key (see `canonicalAor`). */
   readonly aor: string;
-  /** Contact URI, parsed: compared with RFC 3261 §19.1.4 rules. */
-  readonly uri: Uri;
-  /** Contact URI as the double echoes it in a 200 OK. */
+  /**
+   * Contact URI as the double echoes it in a 200 OK (the parsed form is not kept: it would double the
+   * memory of a binding, and a refresh normally sends the same text, which compares without parsing).
+   */
   readonly uriText: string;
   /** Contact header parameters other than `expires`, as sent (`;+sip.instance="…";reg-id=1`), or ''. */
   params: string;
@@ -34,7 +35,7 @@ export interface StoredBinding {
 }
 
 /** URI equality the store uses to tell whether a Contact is one it already holds (RFC 3261 §19.1.4). */
-export type ContactUriEquals = (a: Uri, b: Uri) => boolean;
+export type ContactUriEquals = (stored: string, candidate: Uri) => boolean;
 
 export class BindingStore {
   readonly #byAor = new Map<string, StoredBinding[]>();
@@ -51,11 +52,14 @@ export class BindingStore {
     return this.#purge(aor, bindings, now);
   }
 
-  /** The live binding of `aor` whose URI equals `uri`, if any. */
-  find(aor: string, uri: Uri, now: number): StoredBinding | undefined {
+  /** The live binding of `aor` whose URI equals `uri` (given parsed and as text), if any. */
+  find(aor: string, uri: Uri, uriText: string, now: number): StoredBinding | undefined {
     const bindings = this.#byAor.get(aor);
     if (bindings === undefined) return undefined;
-    for (const binding of this.#purge(aor, bindings, now)) if (this.#equals(binding.uri, uri)) return binding;
+    const live = this.#purge(aor, bindings, now);
+    // Same text is the same URI; only a different spelling needs the §19.1.4 comparison.
+    for (const binding of live) if (binding.uriText === uriText) return binding;
+    for (const binding of live) if (this.#equals(binding.uriText, uri)) return binding;
     return undefined;
   }
 

@@ -17,6 +17,7 @@ import { parseCSeq } from '../sip/cseq.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { tryParseMessage } from '../sip/parser.js';
 import { encodeMessage } from '../sip/serializer.js';
+import { parseUri, type Uri } from '../sip/uri.js';
 import { uriEquals } from '../sip/uri-compare.js';
 import { type ParsedVia, topVia } from '../sip/via.js';
 import { BindingStore, type StoredBinding } from './binding-store.js';
@@ -73,6 +74,11 @@ export interface RegistrarDoubleEvents {
   exchange: (exchange: RecordedExchange) => void;
 }
 
+/** A stored Contact (text, written by `formatUri`, so it always reparses) against a request's Contact. */
+function storedUriEquals(stored: string, candidate: Uri): boolean {
+  return uriEquals(parseUri(stored), candidate);
+}
+
 const MAX_KEPT_ERRORS = 100;
 const DEFAULT_ACTION: ProcessAction = Object.freeze({ type: 'process' });
 const ALLOW: ExtraHeader = ['Allow', 'REGISTER, OPTIONS'];
@@ -84,7 +90,7 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
   readonly #options: ResolvedRegistrarDoubleOptions;
   readonly #socket: dgram.Socket;
   readonly #address: { readonly host: string; readonly port: number };
-  readonly #store = new BindingStore(uriEquals);
+  readonly #store = new BindingStore(storedUriEquals);
   readonly #memory: TransactionMemory;
   readonly #processor: RegisterProcessor;
   readonly #timers = new Set<TimerHandle>();

@@ -75,6 +75,15 @@ function cseqConflict(
 
 const OUT_OF_ORDER = reject(500, 'Out of Order CSeq');
 
+/**
+ * A copy of `text` that does not keep the received datagram alive. V8 represents a substring of 13
+ * characters or more as a view on its parent, so a Call-ID read from a message would pin the whole
+ * message text for as long as the binding lives — about 40% of a binding's memory at 100,000 accounts.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
+}
+
 /** Apply a REGISTER to the store (RFC 3261 §10.3 steps 6–8) and say how to answer. */
 export function applyRegistration(
   store: BindingStore,
@@ -111,7 +120,7 @@ export function applyRegistration(
       const granted = typeof policy.grant === 'number' ? policy.grant : policy.grant(requested);
       expires = Math.max(1, Math.floor(granted));
     }
-    const existing = store.find(request.aor, contact.uri, now);
+    const existing = store.find(request.aor, contact.uri, contact.uriText, now);
     const order = cseqConflict(existing, request);
     if (order === 'conflict') return OUT_OF_ORDER;
     plan.push({ contact, existing, expires, repeat: order === 'repeat' });
@@ -129,23 +138,22 @@ export function applyRegistration(
       continue;
     }
     if (existing !== undefined) {
-      existing.params = contact.params;
-      existing.callId = request.callId;
+      if (existing.params !== contact.params) existing.params = detached(contact.params);
+      if (existing.callId !== request.callId) existing.callId = detached(request.callId);
       existing.cseq = request.cseq;
-      existing.branch = request.branch;
+      existing.branch = detached(request.branch);
       existing.expiresAt = now + expires * 1000;
       existing.updatedAt = now;
       existing.source = request.source;
       ours.add(existing);
     } else {
       const binding: StoredBinding = {
-        aor: request.aor,
-        uri: contact.uri,
-        uriText: contact.uriText,
-        params: contact.params,
-        callId: request.callId,
+        aor: detached(request.aor),
+        uriText: detached(contact.uriText),
+        params: detached(contact.params),
+        callId: detached(request.callId),
         cseq: request.cseq,
-        branch: request.branch,
+        branch: detached(request.branch),
         expiresAt: now + expires * 1000,
         updatedAt: now,
         source: request.source,
