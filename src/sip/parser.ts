@@ -425,8 +425,10 @@ function parseHeaderFields(
 
     // Continuation lines: the line end and the whitespace around it are one SP (RFC 3261 §7.3.1,
     // MSG-03). Trailing whitespace of each part goes too, so the value carries no line structure.
+    // Parts are joined once at the end: repeated concatenation would build deep rope strings.
     let fieldEnd = lineEnd; // end of the field's last line, without its line end
     let next = nl + 1;
+    let parts: string[] | undefined;
     while (next < end) {
       const lead = text.charCodeAt(next);
       if (lead !== SP && lead !== HTAB) break;
@@ -437,9 +439,13 @@ function parseHeaderFields(
       let ce = fieldEnd;
       while (cs < ce && isWspCode(text.charCodeAt(cs))) cs++;
       while (ce > cs && isWspCode(text.charCodeAt(ce - 1))) ce--;
-      if (cs < ce) value = value.length === 0 ? text.slice(cs, ce) : `${value} ${text.slice(cs, ce)}`;
+      if (cs < ce) {
+        if (parts === undefined) parts = value.length === 0 ? [] : [value];
+        parts.push(text.slice(cs, ce));
+      }
       next = cnl + 1;
     }
+    if (parts !== undefined) value = parts.join(' ');
 
     if (count > limits.maxHeaders) {
       fail('TOO_MANY_HEADERS', `message has more than maxHeaders (${limits.maxHeaders}) header fields`);
