@@ -121,6 +121,8 @@ export async function quiet(rig: Rig, timeoutMs = 5_000): Promise<void> {
  */
 export async function advance(rig: Rig, totalMs: number): Promise<void> {
   const target = rig.clock.now() + totalMs;
+  // Requests the test itself caused (a verb just called) are answered before time moves.
+  await quiet(rig);
   for (;;) {
     const next = rig.clock.nextDue();
     if (next === undefined || next > target) {
