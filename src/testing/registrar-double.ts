@@ -12,7 +12,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import type { TimerHandle } from '../clock.js';
-import { SipParseError } from '../errors.js';
+import { SipInvalidArgumentError, SipParseError } from '../errors.js';
 import { parseCSeq } from '../sip/cseq.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { tryParseMessage } from '../sip/parser.js';
@@ -42,6 +42,7 @@ import {
   type ScriptedAction,
   type ScriptOptions,
   type ScriptRule,
+  validateScript,
 } from './scripted-behaviour.js';
 import { TransactionMemory } from './transaction-memory.js';
 
@@ -200,10 +201,22 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
    * ```
    */
   script(action: ScriptedAction, options: ScriptOptions = {}): () => void {
+    validateScript(action, options);
+    let aor: string | undefined;
+    if (options.aor !== undefined) {
+      try {
+        aor = canonicalAor(options.aor);
+      } catch (error) {
+        if (!(error instanceof SipParseError)) throw error;
+        throw new SipInvalidArgumentError(
+          `RegistrarDouble.script: options.aor must be a SIP, SIPS or TEL URI, received ${JSON.stringify(options.aor)}`,
+        );
+      }
+    }
     const times = options.times ?? Number.POSITIVE_INFINITY;
     const rule: ScriptRule = { match: options, action, remaining: times };
     this.#rules.push(rule);
-    this.#ruleAors.set(rule, options.aor === undefined ? undefined : canonicalAor(options.aor));
+    this.#ruleAors.set(rule, aor);
     return () => this.#removeRule(rule);
   }
 
@@ -215,6 +228,10 @@ export class RegistrarDouble extends EventEmitter<RegistrarDoubleEvents> {
 
   /** Replace (or with `undefined`, remove) the behaviour function. */
   setBehaviour(behaviour: RegistrarBehaviour | undefined): void {
+    if (behaviour !== undefined && typeof behaviour !== 'function')
+      throw new SipInvalidArgumentError(
+        `RegistrarDouble.setBehaviour: expected a function or undefined, received ${typeof behaviour}`,
+      );
     this.#behaviour = behaviour;
   }
 

@@ -1,3 +1,5 @@
+import { SipInvalidArgumentError } from '../errors.js';
+
 /**
  * How a test tells the registrar double to behave for one REGISTER: the action shapes, the information
  * a script sees about each request, and the matching of scripted rules.
@@ -211,4 +213,62 @@ export function matchesScript(
   }
   if (match.when !== undefined && !match.when(request)) return false;
   return true;
+}
+
+const ACTION_TYPES: ReadonlySet<string> = new Set(['process', 'challenge', 'respond', 'drop', 'malformed']);
+
+function invalidScript(what: string, expected: string, received: unknown): never {
+  const shown = typeof received === 'string' ? JSON.stringify(received) : String(received);
+  throw new SipInvalidArgumentError(`RegistrarDouble.script: ${what} must be ${expected}, received ${shown}`);
+}
+
+function isHeaderList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (row) =>
+        Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && typeof row[1] === 'string',
+    )
+  );
+}
+
+/**
+ * Check an action and rule options up front, so a typo fails where it is written rather than as a
+ * 500 from inside the socket callback later.
+ * @throws SipInvalidArgumentError naming the field, what was expected and what was received
+ */
+export function validateScript(action: ScriptedAction, options: ScriptOptions): void {
+  if (typeof action !== 'object' || action === null) invalidScript('action', 'an object', action);
+  if (!ACTION_TYPES.has(action.type))
+    invalidScript('action.type', "'process', 'challenge', 'respond', 'drop' or 'malformed'", action.type);
+  if (action.type !== 'drop') {
+    const { delayMs, trying } = action;
+    if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs >= 0 && Number.isFinite(delayMs)))
+      invalidScript('action.delayMs', 'a finite number >= 0', delayMs);
+    if (trying !== undefined && typeof trying !== 'boolean')
+      invalidScript('action.trying', 'a boolean', trying);
+  }
+  if (
+    action.type === 'respond' &&
+    !(Number.isInteger(action.status) && action.status >= 100 && action.status <= 699)
+  )
+    invalidScript('action.status', 'an integer from 100 to 699', action.status);
+  if (
+    action.type === 'challenge' &&
+    action.status !== undefined &&
+    action.status !== 401 &&
+    action.status !== 407
+  )
+    invalidScript('action.status', '401 or 407', action.status);
+  if ('headers' in action && action.headers !== undefined && !isHeaderList(action.headers))
+    invalidScript('action.headers', 'an array of [name, value] string pairs', 'something else');
+  if (action.type === 'process' && action.grant !== undefined) {
+    const grant = action.grant;
+    if (typeof grant !== 'function' && !(typeof grant === 'number' && Number.isFinite(grant)))
+      invalidScript('action.grant', 'a number of seconds or a function', grant);
+  }
+  if (typeof options !== 'object' || options === null) invalidScript('options', 'an object', options);
+  const { times } = options;
+  if (times !== undefined && !(Number.isInteger(times) && times > 0))
+    invalidScript('options.times', 'a positive integer', times);
 }

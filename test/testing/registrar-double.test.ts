@@ -552,6 +552,41 @@ describe('registrar double: more digest and processing options', () => {
   });
 });
 
+describe('registrar double: script validation', () => {
+  it('refuses a malformed script where it is written, naming the field', async () => {
+    await open();
+    const cases: [unknown, unknown, RegExp][] = [
+      [{ type: 'dorp' }, {}, /action.type must be 'process', .* received "dorp"/],
+      [{ type: 'respond', status: 99 }, {}, /action.status must be an integer from 100 to 699, received 99/],
+      [{ type: 'challenge', status: 403 }, {}, /action.status must be 401 or 407, received 403/],
+      [{ type: 'process', delayMs: -1 }, {}, /action.delayMs must be a finite number >= 0, received -1/],
+      [
+        { type: 'respond', status: 503, headers: [['Retry-After']] },
+        {},
+        /action.headers must be an array of \[name, value\]/,
+      ],
+      [
+        { type: 'process', grant: '60' },
+        {},
+        /action.grant must be a number of seconds or a function, received "60"/,
+      ],
+      [{ type: 'drop' }, { times: 0 }, /options.times must be a positive integer, received 0/],
+      [
+        { type: 'drop' },
+        { aor: 'not a uri' },
+        /options.aor must be a SIP, SIPS or TEL URI, received "not a uri"/,
+      ],
+    ];
+    for (const [action, options, message] of cases)
+      expect(() => registrar.script(action as never, options as never), JSON.stringify(action)).toThrow(
+        message,
+      );
+    expect(() => registrar.setBehaviour('drop' as never)).toThrow(
+      /expected a function or undefined, received string/,
+    );
+  });
+});
+
 describe('registrar double over IPv6 loopback', () => {
   it('TRN-07 listens on ::1 and stamps a bare IPv6 received', async () => {
     const client6 = await RawSipClient.open('::1');
