@@ -19,7 +19,7 @@ import type { CredentialsVerdict } from './scripted-behaviour.js';
 export interface DigestVerifierPolicy {
   readonly realm: string;
   readonly lookupPassword: (username: string) => string | undefined;
-  /** Algorithms offered, as the double spells them. */
+  /** Algorithms accepted, normalised (`normalizeAlgorithmName`: `MD5`, `SHA-256`, `MD5-sess`…). */
   readonly algorithms: readonly string[];
   /** qop options offered (empty: none). */
   readonly qop: readonly string[];
@@ -87,7 +87,7 @@ export function verifyDigestCredentials(
   const username = credentials.username;
   if (credentials.userhash === true) return invalid(username, 'userhash is not supported by the double');
   const algorithm = normalizeAlgorithmName(credentials.algorithm);
-  if (!policy.algorithms.some((offered) => normalizeAlgorithmName(offered) === algorithm))
+  if (!policy.algorithms.includes(algorithm))
     return invalid(username, `algorithm ${algorithm} was not offered`);
   if (credentials.uri !== request.uri) return invalid(username, 'uri differs from the Request-URI');
   if (policy.opaque !== undefined && credentials.opaque !== policy.opaque)

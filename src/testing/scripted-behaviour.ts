@@ -75,7 +75,11 @@ export interface ChallengeAction extends ActionTiming {
   readonly status?: 401 | 407;
   /** Add `stale=true` (RFC 2617 §3.2.1). @default false */
   readonly stale?: boolean;
-  /** One challenge row per algorithm, in this order. @default the double's `algorithm` option */
+  /**
+   * One challenge row per algorithm, in this order. Credentials are only accepted afterwards for the
+   * algorithms of the double's `algorithm` option, so offering another one tests a client's choice.
+   * @default the double's `algorithm` option
+   */
   readonly algorithms?: readonly string[];
   /** `qop` offered; `null` offers none. @default the double's `qop` option */
   readonly qop?: string | null;
