@@ -406,7 +406,9 @@ function parseHeaderFields(
     let nl = text.indexOf('\n', pos);
     if (nl === -1 || nl > end) nl = end;
     const lineEnd = nl > pos && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-    count++;
+    if (++count > limits.maxHeaders) {
+      fail('TOO_MANY_HEADERS', `message has more than maxHeaders (${limits.maxHeaders}) header fields`);
+    }
 
     // field-name: a token (RFC 3261 §7.3.1); any SP/HTAB may precede the colon (HCOLON, MSG-04).
     let i = pos;
@@ -447,9 +449,6 @@ function parseHeaderFields(
     }
     if (parts !== undefined) value = parts.join(' ');
 
-    if (count > limits.maxHeaders) {
-      fail('TOO_MANY_HEADERS', `message has more than maxHeaders (${limits.maxHeaders}) header fields`);
-    }
     if (exceedsBytes(text, pos, fieldEnd, limits.maxHeaderLineBytes)) {
       fail(
         'HEADER_LINE_TOO_LONG',
