@@ -1,7 +1,13 @@
 /**
  * Throughput of the registrar double: N accounts each do REGISTER → 401 → REGISTER with MD5 digest →
- * 200 over loopback UDP, with a window of W registrations in flight. A script, not a test: run it
- * after compiling (see the report), e.g. `node measure-throughput.js 20000 500`.
+ * 200 over loopback UDP, with a window of W registrations in flight. A script, not a test (vitest
+ * only runs `*.test.ts`). Node 20 cannot run TypeScript directly, so compile first:
+ *
+ *     npx tsc -p tsconfig.json --noEmit false --outDir /tmp/srbuild --declaration false --declarationMap false --sourceMap false
+ *     echo '{"type":"module"}' > /tmp/srbuild/package.json && ln -s "$PWD/node_modules" /tmp/srbuild/node_modules
+ *     node /tmp/srbuild/test/testing/measure-throughput.js 20000 500
+ *
+ * `DOUBLE_PROFILE=/tmp/prof` writes a CPU profile of the double's process there.
  *
  * The double runs in a child process so its CPU time is measured apart from the client's. Prints wall
  * time, registrations per second, and the double's CPU per registration (two requests each).
