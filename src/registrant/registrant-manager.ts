@@ -13,17 +13,18 @@
  *   failure;
  * - destinations are resolved through an injectable resolver (cached, bounded by a timeout) and
  *   pinned after the first real reply (RFC 3261 §10.2.4, EXP-13, DNS-05);
- * - 401/407 challenges are answered by the {@link DigestAuthenticator}; the challenge is kept on the
- *   record only until the answer is built.
+ * - 401/407 challenges are answered by the {@link DigestAuthenticator} while their response is being
+ *   handled; no record keeps a challenge or a response.
  *
- * Memory: a record holds no closure, no timer and no Map of its own (except the one-off timer of a
- * grant too short for the sweep); transient state (transaction, challenge) is dropped at the final
- * response.
+ * Memory: a record holds no closure, no timer and no Map of its own (only records with a grant too
+ * short for the sweep get a one-off timer); the state of a request in flight is one small object,
+ * dropped at the final response; reason phrases and destinations are shared strings.
  */
 import { EventEmitter } from 'eventemitter3';
 import {
   challengeSetOf,
   type DigestAuthorization,
+  type DigestChallengeSet,
   type DigestCredentials,
 } from '../auth/digest-authenticator.js';
 import type { TimerHandle } from '../clock.js';
@@ -106,6 +107,9 @@ type Phase = 'idle' | 'running' | 'stopping' | 'stopped';
 /** The part of a send action both kinds share. */
 type SendAction = SendRegisterAction | SendUnregisterAction;
 
+/** Most distinct reason phrases shared; the pool restarts beyond (a hostile registrar's inventions). */
+const MAX_REASONS = 256;
+
 /** Host name written as Via sent-by for a connect-only stream transport (RFC 6761 `.invalid`). */
 const CONNECT_ONLY_SENT_BY_HOST = 'sip-registrant.invalid';
 
@@ -125,7 +129,18 @@ const CONNECT_ONLY_SENT_BY_HOST = 'sip-registrant.invalid';
 export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   readonly #o: ResolvedManagerOptions;
   readonly #table: RegistrantTable<ManagedRecord>;
-  readonly #byId = new Map<number, ManagedRecord>();
+  /** Records by id (the id the transactions carry); freed ids are reused. */
+  readonly #records: (ManagedRecord | undefined)[] = [];
+  readonly #freeIds: number[] = [];
+  /** One-off refresh timers of grants too short for the sweep (only those records have one). */
+  readonly #shortTimers = new Map<ManagedRecord, TimerHandle>();
+  /** Reason phrases, shared: records keep one string per distinct phrase, never a slice of a message. */
+  readonly #reasons = new Map<string, string>();
+  /**
+   * The 401/407 challenge being answered, set only while its response is fed to the machine (the
+   * answer is built synchronously), so no record ever keeps a challenge.
+   */
+  #challenge: { readonly record: ManagedRecord; readonly set: DigestChallengeSet } | undefined;
   readonly #selector: SocketSelector;
   readonly #resolver: DestinationResolver;
   readonly #destinations = new DestinationPool();
@@ -136,7 +151,6 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   readonly #handler: TransactionHandler;
   #layers: TransactionLayer[];
   #closedLayerStats: TransactionLayerStats[] = [];
-  #nextId = 1;
   #phase: Phase = 'idle';
   /** Set once stop()'s deadline passed: every send is refused (the record settles at once). */
   #refuseSends = false;
@@ -224,9 +238,9 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       throw new RegistrantConfigError(describeRecord(config), [
         { field: problem.field, problem: problem.problem, message: `${problem.field}: ${problem.problem}` },
       ]);
-    const record = new ManagedRecord(this.#nextId++, normalized, key);
+    const record = new ManagedRecord(this.#freeIds.pop() ?? this.#records.length, normalized, key);
     this.#table.add(record);
-    this.#byId.set(record.id, record);
+    this.#records[record.id] = record;
     if (this.listenerCount('added') > 0)
       this.#emitSafe('added', {
         key,
@@ -362,7 +376,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const due = this.#sweepStart + this.#sweepTicks * this.#tickMs;
     this.#sweepTimer = clock.setTimeout(this.#onSweep, Math.max(0, due - clock.now()));
     this.#ticks++;
-    this.#tickNow = clock.now();
+    this.#tickNow = this.#now();
     this.#guard(() => this.#table.visitBucket(this.#table.nextBucket(), this.#visit));
   };
 
@@ -405,7 +419,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     for (const record of this.#deferred) {
       if (!rate.canTake(now)) break;
       this.#deferred.delete(record);
-      if (this.#byId.get(record.id) !== record) continue;
+      if (!this.#isLive(record)) continue;
       this.#guard(() => this.#feed(record, { type: 'tick', sendAllowed: true }));
     }
     this.#armDrain();
@@ -417,7 +431,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   /** Feed one event to the machine, apply its result, perform its actions in order. */
   #feed(record: ManagedRecord, event: RegistrantEvent): void {
     const o = this.#o;
-    const result = transition(record, event, o.clock.now(), o.policy, o.random);
+    const result = transition(record, event, this.#now(), o.policy, o.random);
     if (result.ignored) return;
     const next = result.next;
     Object.assign(record, next);
@@ -444,9 +458,8 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         this.#send(record, action);
         return;
       case 'abandonTransaction':
-        record.transaction?.abandon();
-        record.transaction = undefined;
-        record.destination = undefined;
+        record.flight?.transaction.abandon();
+        record.flight = undefined;
         return;
       case 'deferred':
         this.#defer(record);
@@ -473,19 +486,17 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const half = grantMs / 2;
     const delay = Math.min(Math.max(u * grantMs, half), Math.max(half, grantMs - policy.refreshMarginMs));
     record.deadline = record.lastRegisterSentAt + delay;
-    if (record.shortTimer !== undefined) clock.clearTimeout(record.shortTimer);
-    const id = record.id;
-    record.shortTimer = clock.setTimeout(
-      () => this.#onShortTimer(id),
-      Math.max(0, record.deadline - clock.now()),
+    this.#clearShortTimer(record);
+    this.#shortTimers.set(
+      record,
+      clock.setTimeout(() => this.#onShortTimer(record), Math.max(0, record.deadline - clock.now())),
     );
   }
 
-  #onShortTimer(id: number): void {
-    const record = this.#byId.get(id);
-    if (record === undefined) return;
-    record.shortTimer = undefined;
-    if (this.#phase !== 'running' || !(record.deadline <= this.#o.clock.now())) return;
+  #onShortTimer(record: ManagedRecord): void {
+    this.#shortTimers.delete(record);
+    if (!this.#isLive(record)) return;
+    if (this.#phase !== 'running' || !(record.deadline <= this.#now())) return;
     this.#guard(() => this.#feed(record, { type: 'tick', sendAllowed: this.#sendAllowed() }));
   }
 
@@ -495,10 +506,9 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #send(record: ManagedRecord, action: SendAction): void {
     const config = record.config;
     const token = action.token;
-    const challenge = record.challenge;
-    record.challenge = undefined;
-    record.answeredNonce = undefined;
-    record.destination = undefined;
+    const challenge = this.#challenge?.record === record ? this.#challenge.set : undefined;
+    this.#challenge = undefined;
+    record.flight = undefined;
     if (this.#refuseSends) {
       this.#localFailure(record, token, 'manager stopped before the request could be sent');
       return;
@@ -511,6 +521,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     if (action.startsAttempt) this.#rate?.tryTake(this.#o.clock.now());
     const unregister = action.type === 'sendUnregister';
     let authorizations: DigestAuthorization[] | undefined;
+    let answeredNonce: string | undefined;
     if (action.credentials) {
       const credentials = config.credentials;
       if (challenge === undefined || credentials === undefined) {
@@ -532,7 +543,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         );
         return;
       }
-      record.answeredNonce = authorizations[0]?.nonce;
+      answeredNonce = authorizations[0]?.nonce;
     }
     const request = buildRegisterRequest({
       requestUri: action.requestUri,
@@ -550,7 +561,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     });
     if (unregister) this.#unregistersSent++;
     else this.#registersSent++;
-    this.#route(record, token, request, config.proxy ?? action.requestUri);
+    this.#route(record, token, request, config.proxy ?? action.requestUri, answeredNonce);
   }
 
   /** Find where the request goes (pin, cache, or an asynchronous lookup) and send it. */
@@ -559,13 +570,14 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     token: number,
     request: ReturnType<typeof buildRegisterRequest>,
     hopUri: string,
+    answeredNonce: string | undefined,
   ): void {
     const o = this.#o;
     const now = o.clock.now();
     if (record.pinned !== undefined) {
       const pinned = now - record.pinnedAt < o.pinTtlMs ? parseDestination(record.pinned) : undefined;
       if (pinned !== undefined && pinned.index < this.#layers.length) {
-        this.#transmit(record, token, request, pinned.index, pinned.target, record.pinned);
+        this.#transmit(record, token, request, pinned.index, pinned.target, record.pinned, answeredNonce);
         return;
       }
       // DNS-05: the pin lapsed; resolve again.
@@ -583,16 +595,16 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     }
     const known = this.#resolver.known(hop.host, now);
     if (known !== undefined) {
-      this.#dispatch(record, token, request, hop, candidates, known);
+      this.#dispatch(record, token, request, hop, candidates, known, answeredNonce);
       return;
     }
     this.#resolver.resolve(hop.host).then(
       (addresses) => {
         // The record may have moved on meanwhile (watchdog, stop deadline, delete): drop the request.
-        if (this.#byId.get(record.id) !== record || record.inFlight !== token) return;
+        if (!this.#isLive(record) || record.inFlight !== token) return;
         this.#guard(() => {
           if (addresses instanceof ResolutionFailure) this.#localFailure(record, token, addresses.reason);
-          else this.#dispatch(record, token, request, hop, candidates, addresses);
+          else this.#dispatch(record, token, request, hop, candidates, addresses, answeredNonce);
         });
       },
       (error: unknown) => this.#reportError(error),
@@ -606,6 +618,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     hop: NextHop,
     candidates: readonly number[],
     addresses: ReadonlyArray<ResolvedAddress>,
+    answeredNonce: string | undefined,
   ): void {
     const picked = this.#selector.pick(candidates, addresses, hop);
     if (typeof picked === 'string') {
@@ -620,7 +633,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         ? { host: picked.address, port: hop.port }
         : { host: picked.address, port: hop.port, servername };
     const text = this.#destinations.text(picked.index, picked.address, hop.port, servername);
-    this.#transmit(record, token, request, picked.index, target, text);
+    this.#transmit(record, token, request, picked.index, target, text, answeredNonce);
   }
 
   #transmit(
@@ -630,6 +643,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     index: number,
     target: TransportTarget,
     destination: string,
+    answeredNonce: string | undefined,
   ): void {
     const layer = this.#layers[index];
     if (layer === undefined || layer.closed) {
@@ -643,14 +657,12 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       this.#localFailure(record, token, `cannot send: ${messageOf(error)}`);
       return;
     }
-    record.transaction = transaction;
-    record.destination = destination;
+    record.flight = { transaction, answeredNonce, destination };
   }
 
   #localFailure(record: ManagedRecord, token: number, reason: string): void {
     this.#localFailures++;
-    record.destination = undefined;
-    record.answeredNonce = undefined;
+    record.flight = undefined;
     this.#feed(record, { type: 'localFailure', token, reason });
   }
 
@@ -658,18 +670,16 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   // Receiving
 
   #onFinal(event: TransactionResponseEvent): void {
-    const record = typeof event.id === 'number' ? this.#byId.get(event.id) : undefined;
-    const transaction = record?.transaction;
-    if (record === undefined || transaction === undefined || transaction.branch !== event.branch) {
+    const record = typeof event.id === 'number' ? this.#records[event.id] : undefined;
+    const flight = record?.flight;
+    if (record === undefined || flight === undefined || flight.transaction.branch !== event.branch) {
       this.#lateResponses++;
       return;
     }
-    record.transaction = undefined;
+    record.flight = undefined;
     const token = record.inFlight;
     const response = event.response;
     if (event.synthetic) {
-      record.destination = undefined;
-      record.answeredNonce = undefined;
       if (response.status === 408) {
         // RSP-01: Timer F is a timeout; the machine also drops the pin (EXP-13).
         this.#timeouts++;
@@ -682,26 +692,26 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     }
     const status = response.status;
     this.#replies[status] = (this.#replies[status] ?? 0) + 1;
-    const now = this.#o.clock.now();
+    const now = this.#now();
     // EXP-13 / DNS-05: the first real reply pins the address that answered for later requests.
-    if (record.pinned === undefined && record.destination !== undefined) {
-      record.pinned = record.destination;
+    if (record.pinned === undefined) {
+      record.pinned = flight.destination;
       record.pinnedAt = now;
     }
-    record.destination = undefined;
-    const answeredNonce = record.answeredNonce;
-    record.answeredNonce = undefined;
+    // Records keep the reason phrase: share one string per phrase rather than a slice that could
+    // hold the whole response text alive.
+    response.reason = this.#internReason(response.reason);
     let facts: RegistrantEvent;
     try {
-      if (status === 401 || status === 407) record.challenge = challengeSetOf(response);
       facts = responseFacts(response, {
         token,
         contact: record.config.contact,
-        answeredNonce,
+        answeredNonce: flight.answeredNonce,
         sendAllowed: this.#sendAllowed(),
       });
+      if (status === 401 || status === 407) this.#challenge = { record, set: challengeSetOf(response) };
     } catch (error) {
-      record.challenge = undefined;
+      this.#challenge = undefined;
       this.#localFailure(record, token, `unusable ${status} response: ${messageOf(error)}`);
       return;
     }
@@ -709,7 +719,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       this.#feed(record, facts);
     } finally {
       // The challenge was answered (or not) synchronously; never keep it (memory, and SEC-16).
-      record.challenge = undefined;
+      this.#challenge = undefined;
     }
   }
 
@@ -718,11 +728,14 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
 
   #remove(record: ManagedRecord): void {
     if (this.#table.get(record.key) === record) this.#table.remove(record.key);
-    this.#byId.delete(record.id);
+    if (this.#isLive(record)) {
+      this.#records[record.id] = undefined;
+      this.#freeIds.push(record.id);
+    }
     this.#deferred.delete(record);
     this.#clearShortTimer(record);
-    record.transaction?.abandon();
-    record.transaction = undefined;
+    record.flight?.transaction.abandon();
+    record.flight = undefined;
     const run = this.#stopRun;
     if (run?.pending.delete(record)) this.#maybeFinishStop();
     if (this.listenerCount('removed') > 0) {
@@ -737,9 +750,25 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   }
 
   #clearShortTimer(record: ManagedRecord): void {
-    if (record.shortTimer === undefined) return;
-    this.#o.clock.clearTimeout(record.shortTimer);
-    record.shortTimer = undefined;
+    const timer = this.#shortTimers.get(record);
+    if (timer === undefined) return;
+    this.#o.clock.clearTimeout(timer);
+    this.#shortTimers.delete(record);
+  }
+
+  /** The record is still the one its id names (it was not removed, its id not reused). */
+  #isLive(record: ManagedRecord): boolean {
+    return this.#records[record.id] === record;
+  }
+
+  #internReason(reason: string): string {
+    const shared = this.#reasons.get(reason);
+    if (shared !== undefined) return shared;
+    if (this.#reasons.size >= MAX_REASONS) this.#reasons.clear();
+    // A fresh flat copy: the parser's string may be a slice of the whole message text.
+    const copy = Buffer.from(reason, 'utf8').toString('utf8');
+    this.#reasons.set(copy, copy);
+    return copy;
   }
 
   #beginStop(resolve: (result: RegistrantStopResult) => void): void {
@@ -750,11 +779,9 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     this.#sweepTimer = undefined;
     this.#drainTimer = undefined;
     this.#deferred.clear();
-    const records: ManagedRecord[] = [];
-    for (const record of this.#table.values()) {
-      this.#clearShortTimer(record);
-      records.push(record);
-    }
+    for (const timer of this.#shortTimers.values()) clock.clearTimeout(timer);
+    this.#shortTimers.clear();
+    const records = [...this.#table.values()];
     const run = new StopRun(records, this.#o.stopRate, clock.now(), resolve);
     this.#stopRun = run;
     run.deadlineTimer = clock.setTimeout(this.#onStopDeadline, this.#o.stopTimeoutMs);
@@ -769,7 +796,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const clock = this.#o.clock;
     while (run.next < run.records.length) {
       const record = run.records[run.next]!;
-      if (this.#byId.get(record.id) !== record || (record.flags & RecordFlag.STOPPED) !== 0) {
+      if (!this.#isLive(record) || (record.flags & RecordFlag.STOPPED) !== 0) {
         run.next++;
         continue;
       }
@@ -799,14 +826,14 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const now = clock.now();
     for (; run.next < run.records.length; run.next++) {
       const record = run.records[run.next]!;
-      if (this.#byId.get(record.id) !== record || (record.flags & RecordFlag.STOPPED) !== 0) continue;
+      if (!this.#isLive(record) || (record.flags & RecordFlag.STOPPED) !== 0) continue;
       run.pending.add(record);
       this.#guard(() => this.#feed(record, { type: 'stop' }));
     }
     for (const record of [...run.pending]) {
       if (record.inFlight === 0) continue;
-      record.transaction?.abandon();
-      record.transaction = undefined;
+      record.flight?.transaction.abandon();
+      record.flight = undefined;
       const held = record.bindingExpiresAt > now;
       this.#guard(() => this.#localFailure(record, record.inFlight, 'stop deadline passed'));
       if (held && run.pending.delete(record)) run.countTimedOut();
@@ -881,6 +908,15 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       callId: record.callId,
       username: config.credentials?.username,
     };
+  }
+
+  /**
+   * The clock in whole milliseconds, as the records store it: sub-millisecond precision means
+   * nothing for registration timing, and whole numbers stay small integers in memory (a fractional
+   * time stored in a record costs a 16-byte heap number per field).
+   */
+  #now(): number {
+    return Math.floor(this.#o.clock.now());
   }
 
   /** Monotonic ms → wall-clock epoch ms, anchored at construction. */
