@@ -12,7 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { SipInvalidArgumentError, SipParseError, type SipParseErrorReason } from '../errors.js';
 import { SipHeaders } from './headers.js';
-import { isToken, isTokenChar } from './lexer.js';
+import { isToken, isTokenChar, isWsp } from './lexer.js';
 import { SIP_VERSION, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits, resolveParseLimits } from './parse-limits.js';
 
@@ -414,15 +414,15 @@ function parseHeaderFields(
     let i = pos;
     while (i < lineEnd && TOKEN_CHAR[text.charCodeAt(i)] === 1) i++;
     const nameEnd = i;
-    while (i < lineEnd && isWspCode(text.charCodeAt(i))) i++;
+    while (i < lineEnd && isWsp(text.charCodeAt(i))) i++;
     if (nameEnd === pos || i >= lineEnd || text.charCodeAt(i) !== COLON)
       badHeaderLine(text, pos, lineEnd, nameEnd, i, count);
     const name = text.slice(pos, nameEnd);
 
     i++;
-    while (i < lineEnd && isWspCode(text.charCodeAt(i))) i++;
+    while (i < lineEnd && isWsp(text.charCodeAt(i))) i++;
     let valueEnd = lineEnd;
-    while (valueEnd > i && isWspCode(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    while (valueEnd > i && isWsp(text.charCodeAt(valueEnd - 1))) valueEnd--;
     let value = text.slice(i, valueEnd);
 
     // Continuation lines: the line end and the whitespace around it are one SP (RFC 3261 §7.3.1,
@@ -439,8 +439,8 @@ function parseHeaderFields(
       fieldEnd = cnl > next && text.charCodeAt(cnl - 1) === CR ? cnl - 1 : cnl;
       let cs = next;
       let ce = fieldEnd;
-      while (cs < ce && isWspCode(text.charCodeAt(cs))) cs++;
-      while (ce > cs && isWspCode(text.charCodeAt(ce - 1))) ce--;
+      while (cs < ce && isWsp(text.charCodeAt(cs))) cs++;
+      while (ce > cs && isWsp(text.charCodeAt(ce - 1))) ce--;
       if (cs < ce) {
         if (parts === undefined) parts = value.length === 0 ? [] : [value];
         parts.push(text.slice(cs, ce));
@@ -466,10 +466,6 @@ function parseHeaderFields(
     headers.append(name, value);
     pos = next;
   }
-}
-
-function isWspCode(code: number): boolean {
-  return code === SP || code === HTAB;
 }
 
 function badHeaderLine(
