@@ -170,6 +170,8 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #localFailures = 0;
   #lateResponses = 0;
   #ticks = 0;
+  /** Records per state number, kept up to date on every transition (stats() stays O(1)). */
+  readonly #stateCounts: number[] = new Array<number>(10).fill(0);
 
   /**
    * @throws SipInvalidArgumentError naming the first invalid option, what was expected and what was
@@ -241,6 +243,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const record = new ManagedRecord(this.#freeIds.pop() ?? this.#records.length, normalized, key);
     this.#table.add(record);
     this.#records[record.id] = record;
+    this.#stateCounts[record.state]!++;
     if (this.listenerCount('added') > 0)
       this.#emitSafe('added', {
         key,
@@ -272,6 +275,12 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     for (const record of this.#table.values()) out.push(this.#info(record));
     return out;
   }
+
+  /*
+   * The verbs act at once, before start() too (they are explicit requests); after stop() they are
+   * remembered and acted on at the next start(). A request in flight is never doubled (REG-10): a
+   * verb arriving meanwhile is acted on at its final outcome.
+   */
 
   /** Enable a record (OpenSIPS `reg_enable`): it registers at once. Returns false when unknown. */
   enable(key: string): boolean {
@@ -330,6 +339,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     this.#sweepStart = clock.now();
     this.#sweepTicks = 0;
     this.#sweepTimer = clock.setTimeout(this.#onSweep, 0);
+    this.#armDrain(); // records deferred by a verb before start() wait for tokens from now on
   }
 
   /**
@@ -344,11 +354,11 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     return this.#stopPromise;
   }
 
-  /** Counters for monitoring. O(records) for the per-state counts. */
+  /** Counters for monitoring; cheap (no walk over the records). */
   stats(): RegistrantManagerStats {
     const byState = {} as Record<RegistrantStateName, number>;
-    for (let state = 0; state <= 9; state++) byState[stateName(state as RegistrantState)] = 0;
-    for (const record of this.#table.values()) byState[stateName(record.state)]++;
+    for (let state = 0; state <= 9; state++)
+      byState[stateName(state as RegistrantState)] = this.#stateCounts[state]!;
     return {
       records: this.#table.size,
       recordsByState: byState,
@@ -731,6 +741,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     if (this.#isLive(record)) {
       this.#records[record.id] = undefined;
       this.#freeIds.push(record.id);
+      this.#stateCounts[record.state]!--;
     }
     this.#deferred.delete(record);
     this.#clearShortTimer(record);
@@ -925,6 +936,8 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   }
 
   #emitStateChange(record: ManagedRecord, action: StateChangeAction): void {
+    this.#stateCounts[action.from]!--;
+    this.#stateCounts[action.to]!++;
     if (this.listenerCount('stateChange') === 0) return;
     const config = record.config;
     // A short grant's refresh time is set by the manager after the machine decided (#armShortTimer).

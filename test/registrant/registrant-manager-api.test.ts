@@ -343,5 +343,16 @@ describe('verbs', () => {
     expect(stats.recordsByState.WRONG_CREDENTIALS).toBe(1);
     expect(stats.transactions.sent).toBe(4);
     expect(stats.transactions.dropped.stray).toBe(0);
+    // The per-state counts are kept incrementally: they always match list(), deletions included.
+    rig.manager.delete(rig.manager.list().find((i) => i.aor === 'sip:bob@example.com')!.key);
+    rig.manager.add(account(rig, 'carol', { enabled: false }));
+    await advance(rig, 1_000);
+    const fromList: Record<string, number> = {};
+    for (const info of rig.manager.list()) fromList[info.stateName] = (fromList[info.stateName] ?? 0) + 1;
+    const counted = Object.fromEntries(
+      Object.entries(rig.manager.stats().recordsByState).filter(([, count]) => count !== 0),
+    );
+    expect(counted).toEqual(fromList);
+    expect(counted).toEqual({ REGISTERED: 1, NOT_REGISTERED: 1 });
   });
 });
