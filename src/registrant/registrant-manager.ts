@@ -241,6 +241,8 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         { field: problem.field, problem: problem.problem, message: `${problem.field}: ${problem.problem}` },
       ]);
     const record = new ManagedRecord(this.#freeIds.pop() ?? this.#records.length, normalized, key);
+    // Added after stop(): it waits for the next start() like the others (nothing goes on the wire).
+    if (this.#phase === 'stopped') record.flags |= RecordFlag.STOPPED;
     this.#table.add(record);
     this.#records[record.id] = record;
     this.#stateCounts[record.state]!++;

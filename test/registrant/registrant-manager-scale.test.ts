@@ -160,3 +160,23 @@ describe('stop()', () => {
     expect(rig.registrar.bindingCount()).toBe(1);
   });
 });
+
+describe('after stop()', () => {
+  it('records added or verbs used after stop() wait for the next start(): nothing goes on the wire', async () => {
+    rig = await makeRig({}, {});
+    const first = rig.manager.add(account(rig, 'early'));
+    rig.manager.start();
+    await advance(rig, 1_000);
+    await settle(rig, rig.manager.stop(), 50);
+    const before = rig.registrar.stats().registers;
+    const late = rig.manager.add(account(rig, 'late'));
+    expect(rig.manager.forceRegister(late)).toBe(true);
+    expect(rig.manager.enable(first)).toBe(true);
+    await advance(rig, 200_000);
+    expect(rig.registrar.stats().registers).toBe(before);
+    rig.manager.start();
+    await advance(rig, 1_000);
+    expect(rig.manager.get(first)!.stateName).toBe('REGISTERED');
+    expect(rig.manager.get(late)!.stateName).toBe('REGISTERED');
+  });
+});
