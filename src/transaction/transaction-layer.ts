@@ -326,7 +326,10 @@ export class TransactionLayer {
       const host = stripBrackets(address.host);
       // RFC 3261 §25.1 / RFC 5118: an IPv6 reference in sent-by is bracketed.
       const hostText = host.includes(':') ? `[${host}]` : host;
-      this.#viaPrefix = `SIP/2.0/${this.#transport.protocol} ${hostText}:${address.port};branch=`;
+      // Port 0 means nothing listens (a connect-only TCP/TLS transport): RFC 3261 §18.1.1 lets
+      // sent-by omit the port, and responses come back on the connection anyway (TRN-04).
+      const portText = address.port === 0 ? '' : `:${address.port}`;
+      this.#viaPrefix = `SIP/2.0/${this.#transport.protocol} ${hostText}${portText};branch=`;
       this.#sentByHost = host.toLowerCase();
       this.#sentByPort = address.port;
     }
@@ -383,7 +386,9 @@ export class TransactionLayer {
     // RFC 3261 §18.1.2 (RSP-05): the top Via sent-by must be the value we inserted.
     if (
       stripBrackets(via.host).toLowerCase() !== identity.sentByHost ||
-      (via.port ?? defaultPort(via)) !== identity.sentByPort
+      (identity.sentByPort === 0
+        ? via.port !== undefined
+        : (via.port ?? defaultPort(via)) !== identity.sentByPort)
     ) {
       this.#drops.badVia++;
       return;

@@ -222,6 +222,25 @@ describe('TransactionLayer over a reliable transport', () => {
     expect(layer.stats().retransmissions).toBe(0);
   });
 
+  it('HDR-06 a connect-only transport (port 0) leaves the port out of sent-by and still matches', () => {
+    const { transport, layer, finals, handler } = setup({
+      protocol: 'TCP',
+      reliable: true,
+      localAddress: { host: '0.0.0.0', port: 0 },
+    });
+    const request = makeRegister();
+    layer.sendRequest(request, REGISTRAR, handler);
+    expect(request.headers.get('Via')).toMatch(/^SIP\/2\.0\/TCP 0\.0\.0\.0;branch=z9hG4bK[0-9a-f]+$/);
+    // RSP-05: a response naming a port we never wrote is not ours.
+    transport.deliver(
+      respond(request, 200, { via: request.headers.get('Via')!.replace('0.0.0.0', '0.0.0.0:5060') }),
+    );
+    expect(finals).toHaveLength(0);
+    expect(layer.stats().dropped.badVia).toBe(1);
+    transport.deliver(respond(request, 200), { ...REGISTRAR_SOURCE, protocol: 'TCP' });
+    expect(finals.map((f) => [f.response.status, f.synthetic])).toEqual([[200, false]]);
+  });
+
   it('TXN-06 Timer K is zero: terminated as soon as the final arrives', () => {
     const { clock, transport, layer, finals, handler } = setup({ protocol: 'TLS', reliable: true });
     const request = makeRegister();
