@@ -63,10 +63,33 @@ export {
   TransportError,
 } from './errors.js';
 export {
+  type HostResolver,
+  nodeDnsResolver,
+  type ResolvedAddress,
+} from './registrant/destination-resolver.js';
+export type {
+  ManagerWarning,
+  ManagerWarningCode,
+  RegistrantManagerEvents,
+  RegistrantMembershipEvent,
+  StateChangeEvent,
+} from './registrant/manager-events.js';
+export {
   createRegistrantPolicy,
   DEFAULT_REGISTRANT_POLICY_OPTIONS,
   type RegistrantPolicyOptions,
 } from './registrant/policy.js';
+export type { RegistrantInfo } from './registrant/registrant-info.js';
+// The registrant manager
+export {
+  RegistrantManager,
+  type RegistrantManagerStats,
+  type RegistrantStopResult,
+} from './registrant/registrant-manager.js';
+export {
+  DEFAULT_USER_AGENT,
+  type RegistrantManagerOptions,
+} from './registrant/registrant-manager-options.js';
 export {
   isFailureState,
   isInFlightState,
