@@ -8,7 +8,14 @@
  * input costs O(length).
  */
 import { DigestAuthError, SipParseError } from '../errors.js';
-import { isTokenChar, isWsp, skipQuotedString, unquote } from './lexer.js';
+import {
+  hasNoQuotedPairFrom,
+  isTokenCode,
+  isWsp,
+  plainQuotedStringEnd,
+  skipQuotedString,
+  unquoteRange,
+} from './lexer.js';
 
 /**
  * Most auth-params accepted in one value. RFC 3261 sets no limit; SEC-04 caps parameters per value
@@ -75,7 +82,47 @@ const ALGORITHM_SPELLING: Readonly<Record<string, string>> = {
 
 /** RFC 7235 token68 adds `/` and `=` to the characters a base64 nonce needs. */
 function isToken68Char(code: number): boolean {
-  return isTokenChar(code) || code === 0x2f || code === 0x3d;
+  return isTokenCode(code) || code === 0x2f || code === 0x3d;
+}
+
+/** True when `text` holds `word` at `start` (the caller has checked that the lengths match). */
+function wordAt(text: string, start: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * The auth-param name in `text[start, end)` (no upper-case letters in it). The names of RFC 2617,
+ * RFC 7616 and RFC 3261 §25.1 come back as literals: no slice to allocate, and a key the params
+ * object already knows, so storing and finding it needs no string-table search.
+ */
+function authParamName(text: string, start: number, end: number): string {
+  let known: string | undefined;
+  const first = text.charCodeAt(start);
+  switch (end - start) {
+    case 2:
+      known = 'nc';
+      break;
+    case 3:
+      known = first === 0x71 ? 'qop' : 'uri';
+      break;
+    case 5:
+      known = first === 0x72 ? 'realm' : first === 0x6e ? 'nonce' : 'stale';
+      break;
+    case 6:
+      known = first === 0x6f ? 'opaque' : first === 0x64 ? 'domain' : 'cnonce';
+      break;
+    case 7:
+      known = first === 0x63 ? 'charset' : 'rspauth';
+      break;
+    case 8:
+      known = first === 0x72 ? 'response' : text.charCodeAt(end - 1) === 0x68 ? 'userhash' : 'username';
+      break;
+    case 9:
+      known = first === 0x61 ? 'algorithm' : 'nextnonce';
+      break;
+  }
+  return known !== undefined && wordAt(text, start, known) ? known : text.slice(start, end);
 }
 
 function fail(header: string, problem: string): never {
@@ -105,6 +152,9 @@ function readAuthParams(value: string, start: number, header: string, params: Re
   const length = value.length;
   let i = start;
   let count = 0;
+  // Decided at the first quoted value: with no backslash, CR or LF ahead, every quoted-string
+  // ends at the next '"' and is found by a native search instead of a character loop.
+  let plainQuotes = -1;
   while (i < length) {
     while (i < length && isWsp(value.charCodeAt(i))) i++;
     if (i === length) break;
@@ -113,18 +163,25 @@ function readAuthParams(value: string, start: number, header: string, params: Re
       continue;
     }
     const nameStart = i;
-    while (i < length && isTokenChar(value.charCodeAt(i))) i++;
+    let upper = false;
+    while (i < length) {
+      const code = value.charCodeAt(i);
+      if (!isTokenCode(code)) break;
+      if (code <= 0x5a && code >= 0x41) upper = true;
+      i++;
+    }
     if (i === nameStart) fail(header, `expected an auth-param name at offset ${i}`);
-    const name = value.slice(nameStart, i).toLowerCase();
+    const name = upper ? value.slice(nameStart, i).toLowerCase() : authParamName(value, nameStart, i);
     while (i < length && isWsp(value.charCodeAt(i))) i++;
     if (value.charCodeAt(i) !== 0x3d) fail(header, `auth-param "${name}" has no "=" and value`);
     i++;
     while (i < length && isWsp(value.charCodeAt(i))) i++;
     let paramValue: string;
     if (value.charCodeAt(i) === 0x22) {
-      const end = skipQuotedString(value, i);
+      if (plainQuotes === -1) plainQuotes = hasNoQuotedPairFrom(value, i) ? 1 : 0;
+      const end = plainQuotes === 1 ? plainQuotedStringEnd(value, i) : skipQuotedString(value, i);
       if (end === -1) fail(header, `unterminated quoted-string in auth-param "${name}"`);
-      paramValue = unquote(value.slice(i, end));
+      paramValue = plainQuotes === 1 ? value.slice(i + 1, end - 1) : unquoteRange(value, i, end);
       i = end;
     } else {
       const valueStart = i;
@@ -132,7 +189,9 @@ function readAuthParams(value: string, start: number, header: string, params: Re
       if (i === valueStart) fail(header, `auth-param "${name}" has an empty or invalid value`);
       paramValue = value.slice(valueStart, i);
     }
-    if (name in params) fail(header, `auth-param "${name}" appears more than once`);
+    // Values are strings, so "has an own value" is the membership test (null prototype: no
+    // inherited keys).
+    if (params[name] !== undefined) fail(header, `auth-param "${name}" appears more than once`);
     if (++count > MAX_AUTH_PARAMS) fail(header, `more than ${MAX_AUTH_PARAMS} auth-params`);
     params[name] = paramValue;
     while (i < length && isWsp(value.charCodeAt(i))) i++;
@@ -162,9 +221,10 @@ export function parseAuthHeaderValue(value: string, header: string): AuthHeaderV
   let i = 0;
   while (i < length && isWsp(value.charCodeAt(i))) i++;
   const schemeStart = i;
-  while (i < length && isTokenChar(value.charCodeAt(i))) i++;
+  while (i < length && isTokenCode(value.charCodeAt(i))) i++;
   if (i === schemeStart) fail(header, 'missing auth-scheme');
-  const scheme = value.slice(schemeStart, i);
+  const scheme =
+    i - schemeStart === 6 && value.startsWith('Digest', schemeStart) ? 'Digest' : value.slice(schemeStart, i);
   const params: Record<string, string> = Object.create(null);
   if (i < length && !isWsp(value.charCodeAt(i))) {
     fail(header, `unexpected character at offset ${i} after the auth-scheme`);

@@ -15,6 +15,7 @@ import { SipInvalidArgumentError, SipParseError } from '../errors.js';
 import { parseDeltaSeconds } from './expires.js';
 import { splitOutside } from './lexer.js';
 import { type NameAddr, parseNameAddr } from './name-addr.js';
+import { paramEntry } from './params.js';
 
 /** One Contact value. */
 export interface Contact extends NameAddr {
@@ -65,13 +66,13 @@ function parseQValue(text: string | undefined): number | undefined {
 /** Parses one contact-param (a single value of the list, not `*`). */
 export function parseContact(text: string, header = 'Contact'): Contact {
   const { displayName, uri, params } = parseNameAddr(text, header);
-  const expires = params.get('expires');
+  const expires = paramEntry(params, 'expires')?.value;
   return {
     displayName,
     uri,
     params,
     expires: expires === undefined ? undefined : parseDeltaSeconds(expires),
-    q: parseQValue(params.get('q')),
+    q: parseQValue(paramEntry(params, 'q')?.value),
   };
 }
 
@@ -99,21 +100,31 @@ export function parseContactList(values: readonly string[], options: ContactList
   let skipped = 0;
   let stars = 0;
   let elements = 0;
-  const reject = (what: string): void => {
-    if (!tolerant) throw new SipParseError('BAD_HEADER_VALUE', `${header}: ${what}`, header);
-    skipped++;
-  };
-  for (const row of values) {
+  for (let r = 0; r < values.length; r++) {
+    const row = values[r]!;
+    // The usual row holds one value: parse it whole. A contact-param that parses holds no `,`, `<`
+    // or `>` outside a quoted-string and no open quote, so splitting the row would have returned
+    // exactly this trimmed row. Anything else (a list, `*`, an error) takes the splitting path
+    // below, which decides what is skipped or thrown, so results and errors are unchanged.
+    const single = parseSingleContact(row, header);
+    if (single !== undefined) {
+      elements++;
+      contacts.push(single);
+      continue;
+    }
     const parts = splitOutside(row, ',');
     if (parts === undefined) {
       // An open quote or '<' makes the rest of the row unreadable; other rows still count.
-      reject('unterminated quoted-string or <URI> in a row');
+      if (!tolerant) rejectContact(header, 'unterminated quoted-string or <URI> in a row');
+      skipped++;
       continue;
     }
     for (const part of parts) {
       elements++;
-      if (part === '') reject('empty value in the list');
-      else if (part === '*') stars++;
+      if (part === '') {
+        if (!tolerant) rejectContact(header, 'empty value in the list');
+        skipped++;
+      } else if (part === '*') stars++;
       else if (!tolerant) contacts.push(parseContact(part, header));
       else {
         try {
@@ -127,7 +138,23 @@ export function parseContactList(values: readonly string[], options: ContactList
   }
   if (stars > 0) {
     if (stars === 1 && elements === 1) return { star: true, skipped };
-    for (let i = 0; i < stars; i++) reject("'*' must be the only Contact value");
+    if (!tolerant) rejectContact(header, "'*' must be the only Contact value");
+    skipped += stars;
   }
   return { star: false, contacts, skipped };
+}
+
+function rejectContact(header: string, what: string): never {
+  throw new SipParseError('BAD_HEADER_VALUE', `${header}: ${what}`, header);
+}
+
+/** The row parsed as one contact-param, or `undefined` when it is not exactly one valid value. */
+function parseSingleContact(row: string, header: string): Contact | undefined {
+  const part = row.trim();
+  if (part === '' || part === '*') return undefined;
+  try {
+    return parseContact(part, header);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@
  */
 
 import { SipParseError } from '../errors.js';
-import { isTokenChar, isWsp } from './lexer.js';
+import { isTokenCode, isWsp } from './lexer.js';
 import { scanUnsigned32, UINT32_MAX } from './unsigned-decimal.js';
 
 /** A parsed CSeq. */
@@ -17,15 +17,16 @@ export interface CSeq {
   readonly method: string;
 }
 
+function fail(what: string): never {
+  throw new SipParseError('BAD_HEADER_VALUE', `CSeq: ${what}`, 'CSeq');
+}
+
 /**
  * Parses a CSeq header value.
  * @throws SipParseError (`BAD_HEADER_VALUE`, header `CSeq`) when the number is missing, not
  *   decimal, 2^32 or more, or the method is missing or not a token.
  */
 export function parseCSeq(value: string): CSeq {
-  const fail = (what: string): never => {
-    throw new SipParseError('BAD_HEADER_VALUE', `CSeq: ${what}`, 'CSeq');
-  };
   const end = value.length;
   let i = 0;
   while (i < end && isWsp(value.charCodeAt(i))) i++;
@@ -38,7 +39,7 @@ export function parseCSeq(value: string): CSeq {
   while (i < end && isWsp(value.charCodeAt(i))) i++;
   if (i === gap) fail('expected whitespace and a method after the sequence number');
   const methodStart = i;
-  while (i < end && isTokenChar(value.charCodeAt(i))) i++;
+  while (i < end && isTokenCode(value.charCodeAt(i))) i++;
   if (i === methodStart) fail('method must be a token');
   const methodEnd = i;
   while (i < end && isWsp(value.charCodeAt(i))) i++;

@@ -124,16 +124,93 @@ export function isHostname(text: string, start = 0, end = text.length): boolean 
 }
 
 /**
+ * True when `text[start, end)` is a dotted-quad IPv4 address: {@link parseIPv4} without building
+ * the octets, for the classifiers on the header-parsing hot path.
+ */
+function isIPv4Range(text: string, start: number, end: number): boolean {
+  let i = start;
+  for (let part = 0; part < 4; part++) {
+    let value = 0;
+    let digits = 0;
+    while (i < end && digits < 4) {
+      const digit = text.charCodeAt(i) - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (part < 3) {
+      if (i >= end || text.charCodeAt(i) !== 0x2e) return false;
+      i++;
+    }
+  }
+  return i === end;
+}
+
+/**
+ * True when `text[start, end)` (no brackets) is an IPv6 address: exactly the inputs for which
+ * {@link parseIPv6} returns groups, counted instead of collected.
+ */
+function isIPv6Range(text: string, start: number, end: number): boolean {
+  let groups = 0;
+  let gap = false;
+  let i = start;
+  if (end - start < 2) return false;
+  if (text.charCodeAt(i) === 0x3a) {
+    if (text.charCodeAt(i + 1) !== 0x3a) return false;
+    gap = true;
+    i += 2;
+  }
+  while (i < end) {
+    let j = i;
+    while (j < end && j - i < 5 && isHex(text.charCodeAt(j))) j++;
+    if (j < end && text.charCodeAt(j) === 0x2e) {
+      // A dotted IPv4 tail ends the address (RFC 3986 `ls32`) and counts as two groups.
+      if (!isIPv4Range(text, i, end)) return false;
+      groups += 2;
+      break;
+    }
+    if (j === i || j - i > 4) return false;
+    groups++;
+    i = j;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    if (i < end && text.charCodeAt(i) === 0x3a) {
+      if (gap) return false;
+      gap = true;
+      i++;
+    } else if (i === end) return false;
+    if (groups > 8) return false;
+  }
+  return gap ? groups <= 7 : groups === 8;
+}
+
+/**
  * Kind of host written in `text[start, end)` (IPv6 with its brackets), or `undefined` when it is
  * none of hostname, IPv4 address or `[IPv6]` reference.
  */
 export function classifyHost(text: string, start = 0, end = text.length): HostType | undefined {
   if (end <= start) return undefined;
   if (text.charCodeAt(start) === 0x5b) {
-    return text.charCodeAt(end - 1) === 0x5d && parseIPv6(text, start + 1, end - 1) ? 'ipv6' : undefined;
+    return text.charCodeAt(end - 1) === 0x5d && isIPv6Range(text, start + 1, end - 1) ? 'ipv6' : undefined;
   }
-  if (parseIPv4(text, start, end)) return 'ipv4';
+  if (isIPv4Range(text, start, end)) return 'ipv4';
   return isHostname(text, start, end) ? 'domain' : undefined;
+}
+
+/**
+ * True when `text` is an RFC 3261 `received` address: IPv4, a bare IPv6 address, or a bracketed
+ * `[IPv6]` reference (RFC 5118 §4.5; checklist TRN-07). Allocation-free, for the Via parser.
+ * @internal
+ */
+export function isAddressLiteral(text: string, start = 0, end = text.length): boolean {
+  if (isIPv4Range(text, start, end)) return true;
+  if (text.charCodeAt(start) === 0x5b) {
+    return end - start >= 2 && text.charCodeAt(end - 1) === 0x5d && isIPv6Range(text, start + 1, end - 1);
+  }
+  return isIPv6Range(text, start, end);
 }
 
 /**

@@ -12,8 +12,15 @@
  */
 
 import { SipInvalidArgumentError, SipParseError } from '../errors.js';
-import { isTokenChar, isWsp, quote, skipQuotedString, unquote } from './lexer.js';
-import { checkQuotable, formatParams, type GenericParam, type GenericParams, parseParams } from './params.js';
+import { isTokenCode, isWsp, quote, skipQuotedString, unquoteRange } from './lexer.js';
+import {
+  checkQuotable,
+  formatParams,
+  type GenericParam,
+  type GenericParams,
+  paramEntry,
+  parseParams,
+} from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
 /** A parsed name-addr or addr-spec with its header parameters. */
@@ -59,7 +66,7 @@ export function parseNameAddr(text: string, header = 'name-addr'): NameAddr {
   if (text.charCodeAt(i) === 0x22) {
     const close = skipQuotedString(text, i);
     if (close === -1) badValue(header, 'unterminated quoted display name');
-    displayName = unquote(text.slice(i, close));
+    displayName = unquoteRange(text, i, close);
     i = close;
     while (i < end && isWsp(text.charCodeAt(i))) i++;
     if (text.charCodeAt(i) !== 0x3c) badValue(header, "expected '<' after the quoted display name");
@@ -71,7 +78,7 @@ export function parseNameAddr(text: string, header = 'name-addr'): NameAddr {
     let j = i;
     while (j < end) {
       const code = text.charCodeAt(j);
-      if (!isTokenChar(code) && !isWsp(code) && code < 0x80) break;
+      if (!isTokenCode(code) && !isWsp(code) && code < 0x80) break;
       j++;
     }
     if (j < end && text.charCodeAt(j) === 0x3c) {
@@ -123,11 +130,12 @@ function joinTokens(text: string, start: number, end: number): string | undefine
  *   value (RFC 3261 §25.1 `tag-param = "tag" EQUAL token`).
  */
 export function parseFromTo(text: string, header = 'From'): FromTo {
-  const address = parseNameAddr(text, header);
-  const tag = address.params.entry('tag');
+  const { displayName, uri, params } = parseNameAddr(text, header);
+  const tag = paramEntry(params, 'tag');
   if (tag !== undefined && (tag.value === undefined || tag.quoted))
     badValue(header, 'tag must have a token value');
-  return { ...address, tag: tag?.value };
+  // Spelled out rather than spread: an object spread here cost more than the rest of the parse.
+  return { displayName, uri, params, tag: tag?.value };
 }
 
 /** What {@link formatNameAddr} writes. */

@@ -12,7 +12,17 @@
 
 import { SipInvalidArgumentError, SipParseError } from '../errors.js';
 import { classifyHost } from './host.js';
-import { isToken, isTokenChar, isWsp, quote, skipQuotedString, unquote } from './lexer.js';
+import {
+  hasNoQuotedPairFrom,
+  isToken,
+  isTokenChar,
+  isTokenCode,
+  isWsp,
+  plainQuotedStringEnd,
+  quote,
+  skipQuotedString,
+  unquoteRange,
+} from './lexer.js';
 
 /**
  * One parameter.
@@ -32,6 +42,7 @@ export interface GenericParam {
 }
 
 let adoptList: (list: GenericParam[]) => GenericParams;
+let listOf: (params: GenericParams) => readonly GenericParam[];
 
 /**
  * Wraps a list whose names are lower-case and unique, without copying or checking it. For the
@@ -40,6 +51,63 @@ let adoptList: (list: GenericParam[]) => GenericParams;
  */
 export function paramsFromUniqueList(list: GenericParam[]): GenericParams {
   return adoptList(list);
+}
+
+/**
+ * The parameter with the lower-case name `key`, without lower-casing it again: for the parsers in
+ * this folder, which look up fixed names (`tag`, `expires`, `branch`) on every parse.
+ * @internal
+ */
+export function paramEntry(params: GenericParams, key: string): GenericParam | undefined {
+  const list = listOf(params);
+  for (let i = 0; i < list.length; i++) {
+    const param = list[i]!;
+    if (param.name === key) return param;
+  }
+  return undefined;
+}
+
+/**
+ * The parameters of `params` in order, not copied: read-only access for the parsers in this folder.
+ * @internal
+ */
+export function paramList(params: GenericParams): readonly GenericParam[] {
+  return listOf(params);
+}
+
+/**
+ * True when `list` already holds a parameter named `name`: a short scan for the usual handful of
+ * names, a Set once the list is long, so a duplicate is caught in linear time overall (MSG-08).
+ * `index` is the Set built so far (or `undefined` while the list is short).
+ * @internal
+ */
+export function isDuplicateName(
+  list: readonly GenericParam[],
+  name: string,
+  index: Set<string> | undefined,
+): boolean {
+  if (index !== undefined) return index.has(name);
+  for (let k = 0; k < list.length; k++) if (list[k]!.name === name) return true;
+  return false;
+}
+
+/**
+ * Appends `param` to `list` and keeps the duplicate index in step: returns the Set to pass to
+ * {@link isDuplicateName} next time (created once the list outgrows a short scan).
+ * @internal
+ */
+export function pushUnique(
+  list: GenericParam[],
+  param: GenericParam,
+  index: Set<string> | undefined,
+): Set<string> | undefined {
+  list.push(param);
+  if (index !== undefined) index.add(param.name);
+  else if (list.length > 16) {
+    index = new Set<string>();
+    for (let k = 0; k < list.length; k++) index.add(list[k]!.name);
+  }
+  return index;
 }
 
 /**
@@ -84,6 +152,7 @@ export class GenericParams implements Iterable<GenericParam> {
       params.#list = list;
       return params;
     };
+    listOf = (params) => params.#list;
   }
 
   /** Copies `entries`; names are lower-cased. Duplicate names keep the last value. */
@@ -187,11 +256,6 @@ export function checkQuotable(text: string, what: string): void {
   }
 }
 
-function skipWsp(text: string, i: number): number {
-  while (i < text.length && isWsp(text.charCodeAt(i))) i++;
-  return i;
-}
-
 /**
  * Parses `;name=value;flag…` from `start` to the end of `text` (leading and trailing whitespace
  * allowed). Values: token, `[IPv6]`, quoted-string (ABNF-05); `:` is also accepted in unquoted
@@ -203,49 +267,68 @@ function skipWsp(text: string, i: number): number {
  */
 export function parseParams(text: string, header: string, start = 0): GenericParams {
   const list: GenericParam[] = [];
-  const seen = new UniqueNames();
-  const fail = (what: string): never => {
-    throw new SipParseError('BAD_HEADER_VALUE', `${header}: ${what}`, header);
-  };
+  let index: Set<string> | undefined;
+  // Decided at the first quoted value: with no backslash, CR or LF ahead, every quoted-string
+  // ends at the next '"' and is found by a native search instead of a character loop.
+  let plainQuotes = -1;
   let i = start;
   const end = text.length;
   for (;;) {
-    i = skipWsp(text, i);
+    while (i < end && isWsp(text.charCodeAt(i))) i++;
     if (i >= end) break;
-    if (text.charCodeAt(i) !== 0x3b) fail(`expected ';' before a parameter at offset ${i}`);
-    i = skipWsp(text, i + 1);
+    if (text.charCodeAt(i) !== 0x3b) badParams(header, `expected ';' before a parameter at offset ${i}`);
+    i++;
+    while (i < end && isWsp(text.charCodeAt(i))) i++;
     const nameStart = i;
-    while (i < end && isTokenChar(text.charCodeAt(i))) i++;
-    if (i === nameStart) fail(`empty or invalid parameter name at offset ${nameStart}`);
-    const name = text.slice(nameStart, i).toLowerCase();
-    i = skipWsp(text, i);
+    // Names are lower-cased only when they hold an upper-case letter: the usual `tag`, `branch`,
+    // `expires` are stored as sliced.
+    let upper = false;
+    while (i < end) {
+      const code = text.charCodeAt(i);
+      if (!isTokenCode(code)) break;
+      if (code <= 0x5a && code >= 0x41) upper = true;
+      i++;
+    }
+    if (i === nameStart) badParams(header, `empty or invalid parameter name at offset ${nameStart}`);
+    const name = upper ? text.slice(nameStart, i).toLowerCase() : text.slice(nameStart, i);
+    while (i < end && isWsp(text.charCodeAt(i))) i++;
     let value: string | undefined;
     let quoted = false;
     if (i < end && text.charCodeAt(i) === 0x3d) {
-      i = skipWsp(text, i + 1);
+      i++;
+      while (i < end && isWsp(text.charCodeAt(i))) i++;
       const code = text.charCodeAt(i);
       if (code === 0x22) {
-        const close = skipQuotedString(text, i);
-        if (close === -1) fail(`unterminated quoted-string in parameter '${name}'`);
-        value = unquote(text.slice(i, close));
+        if (plainQuotes === -1) plainQuotes = hasNoQuotedPairFrom(text, i) ? 1 : 0;
+        const close = plainQuotes === 1 ? plainQuotedStringEnd(text, i) : skipQuotedString(text, i);
+        if (close === -1) badParams(header, `unterminated quoted-string in parameter '${name}'`);
+        value = plainQuotes === 1 ? text.slice(i + 1, close - 1) : unquoteRange(text, i, close);
         quoted = true;
         i = close;
       } else if (code === 0x5b) {
         const close = text.indexOf(']', i);
         if (close === -1 || classifyHost(text, i, close + 1) !== 'ipv6') {
-          fail(`parameter '${name}' holds a malformed [IPv6] reference`);
+          badParams(header, `parameter '${name}' holds a malformed [IPv6] reference`);
         }
         value = text.slice(i, close + 1);
         i = close + 1;
       } else {
         const valueStart = i;
-        while (i < end && (isTokenChar(text.charCodeAt(i)) || text.charCodeAt(i) === 0x3a)) i++;
-        if (i === valueStart) fail(`parameter '${name}' has '=' but no valid value`);
+        while (i < end) {
+          const c = text.charCodeAt(i);
+          if (!isTokenCode(c) && c !== 0x3a) break;
+          i++;
+        }
+        if (i === valueStart) badParams(header, `parameter '${name}' has '=' but no valid value`);
         value = text.slice(valueStart, i);
       }
     }
-    if (!seen.add(name)) fail(`parameter '${name}' appears more than once`);
-    list.push({ name, value, quoted });
+    if (isDuplicateName(list, name, index)) badParams(header, `parameter '${name}' appears more than once`);
+    index = pushUnique(list, { name, value, quoted }, index);
   }
   return adoptList(list);
+}
+
+function badParams(header: string, what: string): never {
+  throw new SipParseError('BAD_HEADER_VALUE', `${header}: ${what}`, header);
 }

@@ -16,8 +16,14 @@
 
 import { SipParseError } from '../errors.js';
 import { classifyHost, type HostType } from './host.js';
-import { isToken } from './lexer.js';
-import { type GenericParam, type GenericParams, paramsFromUniqueList, UniqueNames } from './params.js';
+import { isToken, isTokenCode } from './lexer.js';
+import {
+  type GenericParam,
+  type GenericParams,
+  isDuplicateName,
+  paramsFromUniqueList,
+  pushUnique,
+} from './params.js';
 import { comparisonKey, escapeAt, escapeComponent, isUnreserved, percentDecode } from './percent-encoding.js';
 import { scanUnsigned32 } from './unsigned-decimal.js';
 
@@ -153,85 +159,156 @@ function isTelNumberChar(code: number): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
-class UriScanner {
-  readonly #text: string;
-  readonly #header: string | undefined;
+// The same classes as a table, one bit per class, so a scan costs one load per character.
+const USER = 1;
+const PASSWORD = 2;
+const PARAM = 4;
+const HEADER = 8;
+const URI_CHARS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  URI_CHARS[code] =
+    (isUserChar(code) ? USER : 0) |
+    (isPasswordChar(code) ? PASSWORD : 0) |
+    (isParamChar(code) ? PARAM : 0) |
+    (isHeaderChar(code) ? HEADER : 0);
+}
 
-  constructor(text: string, header: string | undefined) {
-    this.#text = text;
-    this.#header = header;
-  }
+/** {@link scanUri} result for a `%` not followed by two hex digits. */
+const BAD_ESCAPE = -1;
 
-  /** Throws BAD_URI. Messages name the component, never echo user or password text (SEC rules). */
-  fail(what: string): never {
-    const where = this.#header ? `${this.#header}: ` : '';
-    throw new SipParseError('BAD_URI', `${where}invalid URI: ${what}`, this.#header);
-  }
-
-  /**
-   * Index of the first character in `[start, end)` that is neither `allowed`, non-ASCII, nor part
-   * of a valid `%HH` escape; `end` when all are fine. A `%` not followed by two hex digits fails.
-   */
-  scan(start: number, end: number, allowed: (code: number) => boolean, what: string): number {
-    const text = this.#text;
-    for (let i = start; i < end; i++) {
-      const code = text.charCodeAt(i);
-      if (code === 0x25) {
-        if (i + 2 >= end || escapeAt(text, i) < 0) this.fail(`malformed %-escape in ${what}`);
-        i += 2;
-      } else if (code < 0x80 && !allowed(code)) return i;
-    }
-    return end;
-  }
+/** Throws BAD_URI. Messages name the component, never echo user or password text (SEC rules). */
+function uriFail(header: string | undefined, what: string): never {
+  const where = header ? `${header}: ` : '';
+  throw new SipParseError('BAD_URI', `${where}invalid URI: ${what}`, header);
 }
 
 /**
- * Parses uri-parameters `;name[=value]…` of a SIP or tel URI from `start` up to `end` (which must
- * hold `?` or be the end of text). Names are stored by comparison key (lower case, unreserved
- * escapes undone), values as received.
+ * Index of the first character in `[start, end)` that is neither in the `mask` class, non-ASCII,
+ * nor part of a valid `%HH` escape; `end` when all are fine; {@link BAD_ESCAPE} when a `%` is not
+ * followed by two hex digits.
  */
-function parseUriParams(text: string, start: number, end: number, scanner: UriScanner): GenericParams {
-  const list: GenericParam[] = [];
-  const seen = new UniqueNames();
+function scanUri(text: string, start: number, end: number, mask: number): number {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80 || (URI_CHARS[code]! & mask) !== 0) continue;
+    if (code !== 0x25) return i;
+    if (i + 2 >= end || escapeAt(text, i) < 0) return BAD_ESCAPE;
+    i += 2;
+  }
+  return end;
+}
+
+/**
+ * Parses uri-parameters `;name[=value]…` of a SIP or tel URI from `start` (which holds `;`, or is
+ * where they end) into `list`, and returns the index where they end: `end`, or with `stopAtQuery`
+ * the `?` that begins the URI headers (no parameter character is a `?`, so the first one met is the
+ * first one in the text). Names are stored by comparison key (lower case, unreserved escapes undone),
+ * values as received.
+ */
+function parseUriParams(
+  text: string,
+  start: number,
+  end: number,
+  header: string | undefined,
+  stopAtQuery: boolean,
+  list: GenericParam[],
+): number {
+  let index: Set<string> | undefined;
   let i = start;
   while (i < end) {
-    // Caller guarantees text[i] === ';'.
+    // text[i] is ';' here, or '?' when stopAtQuery (checked below and by the caller).
+    if (stopAtQuery && text.charCodeAt(i) === 0x3f) break;
     const nameStart = i + 1;
-    const nameEnd = scanner.scan(nameStart, end, isParamChar, 'a parameter name');
-    if (nameEnd === nameStart) scanner.fail(`empty parameter name at offset ${nameStart}`);
-    const name = comparisonKey(text.slice(nameStart, nameEnd)).toLowerCase();
+    // The name needs its comparison key only when it holds an escape or non-ASCII text, and
+    // lower-casing only when it holds an upper-case letter; `transport`, `lr` need neither.
+    let upper = false;
+    let plain = true;
+    let nameEnd = nameStart;
+    for (; nameEnd < end; nameEnd++) {
+      const code = text.charCodeAt(nameEnd);
+      if (code >= 0x80) plain = false;
+      else if ((URI_CHARS[code]! & PARAM) !== 0) {
+        if (code <= 0x5a && code >= 0x41) upper = true;
+      } else if (code === 0x25) {
+        if (nameEnd + 2 >= end || escapeAt(text, nameEnd) < 0)
+          uriFail(header, 'malformed %-escape in a parameter name');
+        plain = false;
+        nameEnd += 2;
+      } else break;
+    }
+    if (nameEnd === nameStart) uriFail(header, `empty parameter name at offset ${nameStart}`);
+    const raw = text.slice(nameStart, nameEnd);
+    const name = !plain ? comparisonKey(raw).toLowerCase() : upper ? raw.toLowerCase() : raw;
     let value: string | undefined;
     i = nameEnd;
     if (i < end && text.charCodeAt(i) === 0x3d) {
-      const valueEnd = scanner.scan(i + 1, end, isParamChar, `parameter '${name}'`);
-      if (valueEnd === i + 1) scanner.fail(`parameter '${name}' has '=' but no value`);
+      const valueEnd = scanUri(text, i + 1, end, PARAM);
+      if (valueEnd === BAD_ESCAPE) uriFail(header, `malformed %-escape in parameter '${name}'`);
+      if (valueEnd === i + 1) uriFail(header, `parameter '${name}' has '=' but no value`);
       value = text.slice(i + 1, valueEnd);
       i = valueEnd;
     }
-    if (i < end && text.charCodeAt(i) !== 0x3b) scanner.fail(`unexpected character in parameter '${name}'`);
-    if (!seen.add(name)) scanner.fail(`parameter '${name}' appears more than once`);
-    list.push({ name, value, quoted: false });
+    if (i < end) {
+      const code = text.charCodeAt(i);
+      if (code !== 0x3b && !(stopAtQuery && code === 0x3f))
+        uriFail(header, `unexpected character in parameter '${name}'`);
+    }
+    if (isDuplicateName(list, name, index)) uriFail(header, `parameter '${name}' appears more than once`);
+    index = pushUnique(list, { name, value, quoted: false }, index);
   }
-  return paramsFromUniqueList(list);
+  return i;
+}
+
+/**
+ * `isToken(comparisonKey(value))` without building the key when there is nothing to undo (no `%`,
+ * no non-ASCII text), which is every `transport=udp`.
+ */
+function isTokenValue(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0x25 || code >= 0x80) return isToken(comparisonKey(value));
+    if (!isTokenCode(code)) return false;
+  }
+  return true;
 }
 
 /** Checks the values of the parameters RFC 3261 §19.1.1 gives a grammar to. */
-function checkKnownParams(params: GenericParams, scanner: UriScanner): void {
-  for (const { name, value } of params) {
+function checkKnownParams(list: readonly GenericParam[], header: string | undefined): void {
+  for (let k = 0; k < list.length; k++) {
+    const { name, value } = list[k]!;
     if (name === 'transport' || name === 'user' || name === 'method') {
-      if (value === undefined || !isToken(comparisonKey(value)))
-        scanner.fail(`'${name}' must have a token value`);
+      if (value === undefined || !isTokenValue(value)) uriFail(header, `'${name}' must have a token value`);
     } else if (name === 'ttl') {
       const ttl = value === undefined || value.length > 3 ? -1 : scanUnsigned32(value);
-      if (ttl < 0 || ttl > 255) scanner.fail(`'ttl' must be 1 to 3 digits, 0-255`);
+      if (ttl < 0 || ttl > 255) uriFail(header, `'ttl' must be 1 to 3 digits, 0-255`);
     } else if (name === 'maddr') {
-      if (value === undefined || classifyHost(value) === undefined) scanner.fail(`'maddr' must be a host`);
+      if (value === undefined || classifyHost(value) === undefined) uriFail(header, `'maddr' must be a host`);
     }
   }
 }
 
-function parseSipParts(text: string, scheme: 'sip' | 'sips', start: number, scanner: UriScanner): SipUri {
+function parseSipParts(
+  text: string,
+  scheme: 'sip' | 'sips',
+  start: number,
+  header: string | undefined,
+): SipUri {
   const end = text.length;
+  // User characters exclude '@', so scanning them from the start reaches the first '@' when the
+  // URI is the usual `user@host…`: the user part is then valid and needs no second look.
+  const userEnd = scanUri(text, start, end, USER);
+  if (userEnd !== BAD_ESCAPE && userEnd < end && text.charCodeAt(userEnd) === 0x40) {
+    try {
+      if (userEnd === start) uriFail(header, 'empty user part before @');
+      return parseHostPort(text, scheme, text.slice(start, userEnd), undefined, userEnd + 1, header);
+    } catch (error) {
+      // No component after the '@' admits another '@', so a second one shows up only as a failure
+      // there; report it as the check below does, before anything else.
+      if (text.indexOf('@', userEnd + 1) !== -1) uriFail(header, `more than one '@'`);
+      throw error;
+    }
+  }
   // Raw '@' may appear only as the userinfo separator: user, password, host, parameters and headers
   // all exclude it, so the first '@' is the separator and a second one is an error.
   const at = text.indexOf('@', start);
@@ -239,24 +316,37 @@ function parseSipParts(text: string, scheme: 'sip' | 'sips', start: number, scan
   let password: string | undefined;
   let hostStart = start;
   if (at !== -1) {
-    if (text.indexOf('@', at + 1) !== -1) scanner.fail(`more than one '@'`);
-    const userEnd = scanner.scan(start, at, isUserChar, 'the user part');
-    if (userEnd === start) scanner.fail('empty user part before @');
+    if (text.indexOf('@', at + 1) !== -1) uriFail(header, `more than one '@'`);
+    const userEnd = scanUri(text, start, at, USER);
+    if (userEnd === BAD_ESCAPE) uriFail(header, 'malformed %-escape in the user part');
+    if (userEnd === start) uriFail(header, 'empty user part before @');
     user = text.slice(start, userEnd);
     if (userEnd < at) {
-      if (text.charCodeAt(userEnd) !== 0x3a) scanner.fail('invalid character in the user part');
-      if (scanner.scan(userEnd + 1, at, isPasswordChar, 'the password') !== at) {
-        scanner.fail('invalid character in the password');
-      }
+      if (text.charCodeAt(userEnd) !== 0x3a) uriFail(header, 'invalid character in the user part');
+      const passwordEnd = scanUri(text, userEnd + 1, at, PASSWORD);
+      if (passwordEnd === BAD_ESCAPE) uriFail(header, 'malformed %-escape in the password');
+      if (passwordEnd !== at) uriFail(header, 'invalid character in the password');
       password = text.slice(userEnd + 1, at);
     }
     hostStart = at + 1;
   }
+  return parseHostPort(text, scheme, user, password, hostStart, header);
+}
 
+/** The rest of a SIP URI from `hostStart`: hostport, uri-parameters, headers. */
+function parseHostPort(
+  text: string,
+  scheme: 'sip' | 'sips',
+  user: string | undefined,
+  password: string | undefined,
+  hostStart: number,
+  header: string | undefined,
+): SipUri {
+  const end = text.length;
   let i = hostStart;
   if (text.charCodeAt(i) === 0x5b) {
     const close = text.indexOf(']', i);
-    if (close === -1) scanner.fail(`unterminated [IPv6] reference`);
+    if (close === -1) uriFail(header, `unterminated [IPv6] reference`);
     i = close + 1;
   } else {
     while (i < end) {
@@ -267,7 +357,8 @@ function parseSipParts(text: string, scheme: 'sip' | 'sips', start: number, scan
   }
   const hostType = classifyHost(text, hostStart, i);
   if (hostType === undefined) {
-    scanner.fail(
+    uriFail(
+      header,
       `host ${JSON.stringify(text.slice(hostStart, Math.min(i, hostStart + 64)))} is not a hostname, IPv4 address or [IPv6] reference`,
     );
   }
@@ -275,31 +366,46 @@ function parseSipParts(text: string, scheme: 'sip' | 'sips', start: number, scan
 
   let port: number | undefined;
   if (i < end && text.charCodeAt(i) === 0x3a) {
+    // 1*DIGIT up to ';', '?' or the end, read in the same pass; any other character, no digit at
+    // all, or a value past 65535 is an error (the value stops growing there, so no overflow).
     const portStart = i + 1;
     i = portStart;
-    while (i < end && text.charCodeAt(i) !== 0x3b && text.charCodeAt(i) !== 0x3f) i++;
-    const value = scanUnsigned32(text, portStart, i);
-    if (value < 1 || value > 65535) scanner.fail(`port must be a number from 1 to 65535`);
+    let value = 0;
+    let digits = true;
+    for (; i < end; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 0x3b || code === 0x3f) break;
+      const digit = code - 0x30;
+      if (digit < 0 || digit > 9) digits = false;
+      else if (value <= 65535) value = value * 10 + digit;
+    }
+    if (!digits || i === portStart || value < 1 || value > 65535)
+      uriFail(header, `port must be a number from 1 to 65535`);
     port = value;
   }
 
-  let paramsEnd = text.indexOf('?', i);
-  if (paramsEnd === -1) paramsEnd = end;
-  if (i < paramsEnd && text.charCodeAt(i) !== 0x3b) scanner.fail(`unexpected character after the host`);
-  const params = parseUriParams(text, i, paramsEnd, scanner);
-  checkKnownParams(params, scanner);
+  if (i < end) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x3b && code !== 0x3f) uriFail(header, `unexpected character after the host`);
+  }
+  const list: GenericParam[] = [];
+  const paramsEnd = parseUriParams(text, i, end, header, true, list);
+  checkKnownParams(list, header);
+  const params = paramsFromUniqueList(list);
 
   const headers: UriHeader[] = [];
   i = paramsEnd;
   while (i < end) {
     // text[i] is '?' for the first header, '&' for the others.
     const nameStart = i + 1;
-    const nameEnd = scanner.scan(nameStart, end, isHeaderChar, 'a URI header name');
+    const nameEnd = scanUri(text, nameStart, end, HEADER);
+    if (nameEnd === BAD_ESCAPE) uriFail(header, 'malformed %-escape in a URI header name');
     if (nameEnd === nameStart || text.charCodeAt(nameEnd) !== 0x3d)
-      scanner.fail(`URI header needs 'name=value'`);
-    const valueEnd = scanner.scan(nameEnd + 1, end, isHeaderChar, 'a URI header value');
+      uriFail(header, `URI header needs 'name=value'`);
+    const valueEnd = scanUri(text, nameEnd + 1, end, HEADER);
+    if (valueEnd === BAD_ESCAPE) uriFail(header, 'malformed %-escape in a URI header value');
     if (valueEnd < end && text.charCodeAt(valueEnd) !== 0x26)
-      scanner.fail(`unexpected character in a URI header`);
+      uriFail(header, `unexpected character in a URI header`);
     headers.push({ name: text.slice(nameStart, nameEnd), value: text.slice(nameEnd + 1, valueEnd) });
     i = valueEnd;
   }
@@ -307,7 +413,7 @@ function parseSipParts(text: string, scheme: 'sip' | 'sips', start: number, scan
   return { kind: 'sip', scheme, user, password, host, hostType, port, params, headers };
 }
 
-function parseTelUri(text: string, start: number, scanner: UriScanner): TelUri {
+function parseTelUri(text: string, start: number, header: string | undefined): TelUri {
   const end = text.length;
   let i = start;
   const global = text.charCodeAt(i) === 0x2b;
@@ -323,7 +429,7 @@ function parseTelUri(text: string, start: number, scanner: UriScanner): TelUri {
     i++;
   }
   // A global number holds decimal digits only (RFC 3966 `global-number-digits`).
-  if (digits === 0) scanner.fail('tel: number has no digits');
+  if (digits === 0) uriFail(header, 'tel: number has no digits');
   if (global) {
     for (let j = start + 1; j < i; j++) {
       const code = text.charCodeAt(j);
@@ -333,12 +439,14 @@ function parseTelUri(text: string, start: number, scanner: UriScanner): TelUri {
         code === 0x2a ||
         code === 0x23
       ) {
-        scanner.fail('a global tel: number holds only digits and visual separators');
+        uriFail(header, 'a global tel: number holds only digits and visual separators');
       }
     }
   }
-  if (i < end && text.charCodeAt(i) !== 0x3b) scanner.fail('unexpected character in the tel: number');
-  const params = parseUriParams(text, i, end, scanner);
+  if (i < end && text.charCodeAt(i) !== 0x3b) uriFail(header, 'unexpected character in the tel: number');
+  const list: GenericParam[] = [];
+  parseUriParams(text, i, end, header, false, list);
+  const params = paramsFromUniqueList(list);
   return { kind: 'tel', scheme: 'tel', number: text.slice(start, i), global, params };
 }
 
@@ -346,6 +454,17 @@ function isSchemeChar(code: number, first: boolean): boolean {
   const alpha = (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
   if (first) return alpha;
   return alpha || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2d || code === 0x2e;
+}
+
+/** The scheme `text[0, length)` in lower case; `sip` and `sips` without slicing or case mapping. */
+function lowerScheme(text: string, length: number): string {
+  if ((length === 3 || length === 4) && (text.charCodeAt(0) | 0x20) === 0x73) {
+    if ((text.charCodeAt(1) | 0x20) === 0x69 && (text.charCodeAt(2) | 0x20) === 0x70) {
+      if (length === 3) return 'sip';
+      if ((text.charCodeAt(3) | 0x20) === 0x73) return 'sips';
+    }
+  }
+  return text.slice(0, length).toLowerCase();
 }
 
 /**
@@ -358,20 +477,19 @@ function isSchemeChar(code: number, first: boolean): boolean {
  *   repeats the user or password.
  */
 export function parseUri(text: string, header?: string): Uri {
-  const scanner = new UriScanner(text, header);
   let i = 0;
   while (i < text.length && isSchemeChar(text.charCodeAt(i), i === 0)) i++;
-  if (i === 0 || text.charCodeAt(i) !== 0x3a) scanner.fail('missing or malformed scheme');
-  const scheme = text.slice(0, i).toLowerCase();
+  if (i === 0 || text.charCodeAt(i) !== 0x3a) uriFail(header, 'missing or malformed scheme');
+  const scheme = lowerScheme(text, i);
   const start = i + 1;
-  if (scheme === 'sip' || scheme === 'sips') return parseSipParts(text, scheme, start, scanner);
-  if (scheme === 'tel') return parseTelUri(text, start, scanner);
-  if (start === text.length) scanner.fail(`nothing after '${scheme}:'`);
+  if (scheme === 'sip' || scheme === 'sips') return parseSipParts(text, scheme, start, header);
+  if (scheme === 'tel') return parseTelUri(text, start, header);
+  if (start === text.length) uriFail(header, `nothing after '${scheme}:'`);
   for (let j = start; j < text.length; j++) {
     const code = text.charCodeAt(j);
     // Whitespace, controls, quotes and angle brackets cannot be part of any URI (RFC 3986 §2).
     if (code <= 0x20 || code === 0x7f || code === 0x22 || code === 0x3c || code === 0x3e) {
-      scanner.fail(`invalid character in a '${scheme}:' URI at offset ${j}`);
+      uriFail(header, `invalid character in a '${scheme}:' URI at offset ${j}`);
     }
   }
   return { kind: 'absolute', scheme, value: text.slice(start) };

@@ -13,10 +13,10 @@
  */
 
 import { SipInvalidArgumentError, SipParseError } from '../errors.js';
-import { classifyHost, type HostType, parseIPv4, parseIPv6 } from './host.js';
-import { isToken, isTokenChar, isWsp, splitOutside } from './lexer.js';
+import { classifyHost, type HostType, isAddressLiteral, parseIPv6 } from './host.js';
+import { isToken, isTokenCode, isWsp, splitOutside } from './lexer.js';
 import type { SipMessage } from './message.js';
-import { formatParams, type GenericParam, type GenericParams, parseParams } from './params.js';
+import { formatParams, type GenericParam, type GenericParams, paramList, parseParams } from './params.js';
 import { scanUnsigned32 } from './unsigned-decimal.js';
 
 /** One via-parm: a hop a request passed through. */
@@ -53,115 +53,134 @@ export interface ParsedVia extends Via {
   readonly ttl: number | undefined;
 }
 
-class ViaScanner {
-  readonly text: string;
-  i = 0;
-
-  constructor(text: string) {
-    this.text = text;
-  }
-
-  fail(what: string): never {
-    throw new SipParseError('BAD_HEADER_VALUE', `Via: ${what}`, 'Via');
-  }
-
-  skipWsp(): void {
-    while (this.i < this.text.length && isWsp(this.text.charCodeAt(this.i))) this.i++;
-  }
-
-  token(what: string): string {
-    const start = this.i;
-    while (this.i < this.text.length && isTokenChar(this.text.charCodeAt(this.i))) this.i++;
-    if (this.i === start) this.fail(`missing or invalid ${what}`);
-    return this.text.slice(start, this.i);
-  }
-
-  expect(code: number, what: string): void {
-    this.skipWsp();
-    if (this.text.charCodeAt(this.i) !== code) this.fail(`expected ${what}`);
-    this.i++;
-    this.skipWsp();
-  }
+function viaFail(what: string): never {
+  throw new SipParseError('BAD_HEADER_VALUE', `Via: ${what}`, 'Via');
 }
 
-function portValue(text: string, scanner: ViaScanner, what: string): number {
-  const port = scanUnsigned32(text);
-  if (port < 1 || port > 65535) scanner.fail(`${what} must be a number from 1 to 65535`);
+function skipWsp(text: string, i: number): number {
+  while (i < text.length && isWsp(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** End of the token starting at `start`; fails naming `what` when there is none. */
+function tokenEnd(text: string, start: number, what: string): number {
+  let i = start;
+  while (i < text.length && isTokenCode(text.charCodeAt(i))) i++;
+  if (i === start) viaFail(`missing or invalid ${what}`);
+  return i;
+}
+
+/** Index past `code` and the whitespace around it; fails naming `what` when `code` is not there. */
+function expectAt(text: string, i: number, code: number, what: string): number {
+  i = skipWsp(text, i);
+  if (text.charCodeAt(i) !== code) viaFail(`expected ${what}`);
+  return skipWsp(text, i + 1);
+}
+
+/** `text[start, end)` in upper case; sliced without case mapping when it has no lower-case letter. */
+function upperSlice(text: string, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x61 && code <= 0x7a) return text.slice(start, end).toUpperCase();
+  }
+  return text.slice(start, end);
+}
+
+function portValue(text: string, start: number, end: number, what: string): number {
+  const port = scanUnsigned32(text, start, end);
+  if (port < 1 || port > 65535) viaFail(`${what} must be a number from 1 to 65535`);
   return port;
 }
 
-/** received = IPv4address / IPv6address, also accepted as `[IPv6]` (TRN-07). */
-function isReceivedAddress(text: string): boolean {
-  if (parseIPv4(text)) return true;
-  if (text.charCodeAt(0) === 0x5b) return classifyHost(text) === 'ipv6';
-  return parseIPv6(text) !== undefined;
-}
-
 function parseOneVia(text: string): ParsedVia {
-  const s: ViaScanner = new ViaScanner(text);
-  s.skipWsp();
-  const protocolName = s.token('protocol name').toUpperCase();
-  s.expect(0x2f, "'/' after the protocol name");
-  const protocolVersion = s.token('protocol version');
-  s.expect(0x2f, "'/' after the protocol version");
-  const transport = s.token('transport').toUpperCase();
-  const gap = s.i;
-  s.skipWsp();
-  if (s.i === gap) s.fail('expected whitespace between the transport and sent-by');
+  let i = skipWsp(text, 0);
+  let end = tokenEnd(text, i, 'protocol name');
+  const protocolName = upperSlice(text, i, end);
+  i = expectAt(text, end, 0x2f, "'/' after the protocol name");
+  end = tokenEnd(text, i, 'protocol version');
+  const protocolVersion = text.slice(i, end);
+  i = expectAt(text, end, 0x2f, "'/' after the protocol version");
+  end = tokenEnd(text, i, 'transport');
+  const transport = upperSlice(text, i, end);
+  i = skipWsp(text, end);
+  if (i === end) viaFail('expected whitespace between the transport and sent-by');
 
-  const hostStart = s.i;
-  if (text.charCodeAt(s.i) === 0x5b) {
-    const close = text.indexOf(']', s.i);
-    if (close === -1) s.fail('unterminated [IPv6] reference in sent-by');
-    s.i = close + 1;
+  const hostStart = i;
+  if (text.charCodeAt(i) === 0x5b) {
+    const close = text.indexOf(']', i);
+    if (close === -1) viaFail('unterminated [IPv6] reference in sent-by');
+    i = close + 1;
   } else {
-    while (s.i < text.length) {
-      const code = text.charCodeAt(s.i);
+    while (i < text.length) {
+      const code = text.charCodeAt(i);
       if (code === 0x3a || code === 0x3b || isWsp(code)) break;
-      s.i++;
+      i++;
     }
   }
-  const hostType = classifyHost(text, hostStart, s.i);
-  if (hostType === undefined) s.fail('sent-by host is not a hostname, IPv4 address or [IPv6] reference');
-  const host = text.slice(hostStart, s.i);
+  const hostType = classifyHost(text, hostStart, i);
+  if (hostType === undefined) viaFail('sent-by host is not a hostname, IPv4 address or [IPv6] reference');
+  const host = text.slice(hostStart, i);
 
   let port: number | undefined;
-  s.skipWsp();
-  if (text.charCodeAt(s.i) === 0x3a) {
-    s.i++;
-    s.skipWsp();
-    const portStart = s.i;
-    while (s.i < text.length && !isWsp(text.charCodeAt(s.i)) && text.charCodeAt(s.i) !== 0x3b) s.i++;
-    port = portValue(text.slice(portStart, s.i), s, 'sent-by port');
+  i = skipWsp(text, i);
+  if (text.charCodeAt(i) === 0x3a) {
+    const portStart = skipWsp(text, i + 1);
+    i = portStart;
+    while (i < text.length && !isWsp(text.charCodeAt(i)) && text.charCodeAt(i) !== 0x3b) i++;
+    port = portValue(text, portStart, i, 'sent-by port');
   }
 
-  const params = parseParams(text, 'Via', s.i);
-  const branch = params.entry('branch');
-  if (branch && (branch.value === undefined || branch.quoted)) s.fail('branch must have a token value');
+  const params = parseParams(text, 'Via', i);
+  // One pass picks out the parameters with a grammar of their own; they are then checked in a
+  // fixed order so the first error reported does not depend on the order they were written in.
+  let branch: GenericParam | undefined;
+  let received: GenericParam | undefined;
+  let rportParam: GenericParam | undefined;
+  let maddr: GenericParam | undefined;
+  let ttlParam: GenericParam | undefined;
+  const list = paramList(params);
+  for (let k = 0; k < list.length; k++) {
+    const param = list[k]!;
+    switch (param.name) {
+      case 'branch':
+        branch = param;
+        break;
+      case 'received':
+        received = param;
+        break;
+      case 'rport':
+        rportParam = param;
+        break;
+      case 'maddr':
+        maddr = param;
+        break;
+      case 'ttl':
+        ttlParam = param;
+        break;
+    }
+  }
+  if (branch && (branch.value === undefined || branch.quoted)) viaFail('branch must have a token value');
 
-  const received = params.entry('received');
-  if (received && (received.value === undefined || received.quoted || !isReceivedAddress(received.value))) {
-    s.fail('received must be an IPv4 or IPv6 address');
+  if (received && (received.value === undefined || received.quoted || !isAddressLiteral(received.value))) {
+    viaFail('received must be an IPv4 or IPv6 address');
   }
 
-  const rportParam = params.entry('rport');
   let rport: number | true | undefined;
   if (rportParam) {
-    if (rportParam.quoted) s.fail('rport must be a port number or have no value');
-    rport = rportParam.value === undefined ? true : portValue(rportParam.value, s, 'rport');
+    if (rportParam.quoted) viaFail('rport must be a port number or have no value');
+    const value = rportParam.value;
+    rport = value === undefined ? true : portValue(value, 0, value.length, 'rport');
   }
 
-  const maddr = params.entry('maddr');
   if (maddr && (maddr.value === undefined || maddr.quoted || classifyHost(maddr.value) === undefined)) {
-    s.fail('maddr must be a host');
+    viaFail('maddr must be a host');
   }
 
-  const ttlParam = params.entry('ttl');
   let ttl: number | undefined;
   if (ttlParam) {
     const value = ttlParam.value ?? '';
     ttl = value.length <= 3 && !ttlParam.quoted ? scanUnsigned32(value) : -1;
-    if (ttl < 0 || ttl > 255) s.fail('ttl must be 1 to 3 digits, 0-255');
+    if (ttl < 0 || ttl > 255) viaFail('ttl must be 1 to 3 digits, 0-255');
   }
 
   return {
@@ -181,17 +200,39 @@ function parseOneVia(text: string): ParsedVia {
 }
 
 /**
+ * The row parsed as a single via-parm, or `undefined` when it is not one valid via-parm (several
+ * comma-separated ones, an empty or malformed one). A via-parm that parses holds no `,`, `<` or
+ * `>` outside a quoted-string and no open quote, so splitting the row first would have returned
+ * exactly this trimmed row: the common one-Via row is scanned once, not split and rescanned.
+ * Callers take the splitting path when this returns `undefined`, so errors are the same.
+ */
+function parseSingleVia(row: string): ParsedVia | undefined {
+  const part = row.trim();
+  if (part === '') return undefined;
+  try {
+    return parseOneVia(part);
+  } catch {
+    return undefined;
+  }
+}
+
+function splitVias(value: string): string[] {
+  const parts = splitOutside(value, ',');
+  if (parts === undefined) viaFail('unterminated quoted-string');
+  return parts;
+}
+
+/**
  * Parses one Via header row, which may hold several comma-separated via-parms (RFC 3261 §7.3.1),
  * in order.
  * @throws SipParseError (`BAD_HEADER_VALUE`, header `Via`) on any malformed via-parm, including an
  *   empty element (`;;,;,,` of RFC 4475 §3.1.2.1).
  */
 export function parseVia(value: string): ParsedVia[] {
-  const parts = splitOutside(value, ',');
-  if (parts === undefined)
-    throw new SipParseError('BAD_HEADER_VALUE', 'Via: unterminated quoted-string', 'Via');
-  return parts.map((part) => {
-    if (part === '') throw new SipParseError('BAD_HEADER_VALUE', 'Via: empty via-parm in the list', 'Via');
+  const single = parseSingleVia(value);
+  if (single !== undefined) return [single];
+  return splitVias(value).map((part) => {
+    if (part === '') viaFail('empty via-parm in the list');
     return parseOneVia(part);
   });
 }
@@ -199,7 +240,13 @@ export function parseVia(value: string): ParsedVia[] {
 /** Every Via of a message, top first: all rows in order, each split on commas (MSG-05). */
 export function getVias(message: SipMessage): ParsedVia[] {
   const vias: ParsedVia[] = [];
-  for (const row of message.headers.getAll('Via')) for (const via of parseVia(row)) vias.push(via);
+  const rows = message.headers.getAll('Via');
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const single = parseSingleVia(row);
+    if (single !== undefined) vias.push(single);
+    else for (const via of parseVia(row)) vias.push(via);
+  }
   return vias;
 }
 
@@ -211,11 +258,10 @@ export function getVias(message: SipMessage): ParsedVia[] {
 export function topVia(message: SipMessage): ParsedVia | undefined {
   const row = message.headers.get('Via');
   if (row === undefined) return undefined;
-  const parts = splitOutside(row, ',');
-  if (parts === undefined)
-    throw new SipParseError('BAD_HEADER_VALUE', 'Via: unterminated quoted-string', 'Via');
-  const first = parts[0]!;
-  if (first === '') throw new SipParseError('BAD_HEADER_VALUE', 'Via: empty via-parm in the list', 'Via');
+  const single = parseSingleVia(row);
+  if (single !== undefined) return single;
+  const first = splitVias(row)[0]!;
+  if (first === '') viaFail('empty via-parm in the list');
   return parseOneVia(first);
 }
 
