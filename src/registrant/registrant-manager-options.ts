@@ -107,13 +107,13 @@ export interface RegistrantManagerOptions extends RegistrantPolicyOptions {
   transactionTimers?: TransactionTimerOptions;
   /**
    * Seconds `stop()` waits for un-REGISTERs to be answered before giving up on the rest.
-   * @default 5
+   * @default enough for all: (records holding a binding ÷ stopRate) + 2 × Timer F + 5 s
    */
   stopTimeout?: number;
   /**
    * un-REGISTERs started per second during `stop()`, so stopping 100,000 records does not flood
-   * the registrar.
-   * @default 200
+   * the registrar (at the default, 100,000 bindings are removed in under two minutes).
+   * @default 1000
    */
   stopRate?: number;
 }
@@ -134,7 +134,8 @@ export interface ResolvedManagerOptions {
   readonly userAgent: string;
   readonly rateCap: { readonly rate: number; readonly burst: number } | undefined;
   readonly transactionTimers: TransactionTimers;
-  readonly stopTimeoutMs: number;
+  /** `undefined`: derived at stop() time from the records holding a binding. */
+  readonly stopTimeoutMs: number | undefined;
   readonly stopRate: number;
   readonly policy: RegistrantPolicy;
 }
@@ -324,8 +325,11 @@ export function resolveManagerOptions(options: RegistrantManagerOptions): Resolv
     );
   }
 
-  const stopTimeout = seconds(o, 'stopTimeout', 5, (n) => n >= 0, 'a number of seconds ≥ 0');
-  const stopRate = seconds(o, 'stopRate', 200, (n) => n > 0, 'a number of un-REGISTERs per second > 0');
+  const stopTimeout =
+    o.stopTimeout === undefined
+      ? undefined
+      : seconds(o, 'stopTimeout', 0, (n) => n >= 0, 'a number of seconds ≥ 0');
+  const stopRate = seconds(o, 'stopRate', 1000, (n) => n > 0, 'a number of un-REGISTERs per second > 0');
 
   // The watchdog only catches a transaction whose outcome never came; it must not fire before
   // Timer F plus a DNS lookup could have produced one, or it would abandon live transactions.
@@ -369,7 +373,7 @@ export function resolveManagerOptions(options: RegistrantManagerOptions): Resolv
     userAgent,
     rateCap,
     transactionTimers,
-    stopTimeoutMs: stopTimeout * 1000,
+    stopTimeoutMs: stopTimeout === undefined ? undefined : stopTimeout * 1000,
     stopRate,
     policy,
   });

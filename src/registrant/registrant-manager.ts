@@ -383,13 +383,19 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     this.#sweepTimer = undefined;
     if (this.#phase !== 'running') return;
     const clock = this.#o.clock;
-    this.#sweepTicks++;
-    // Ticks are anchored to the start so they never drift, whatever each one costs.
+    // Ticks are anchored to the start so they never drift, whatever each one costs. A tick that
+    // fires late (a busy event loop, a paused host) visits every bucket whose turn has come, at
+    // most one whole sweep, so a sweep never stretches beyond `timerInterval` and the refresh
+    // margin, which assumes a record is looked at within one sweep of its deadline, holds.
+    const ticksDue = Math.floor((clock.now() - this.#sweepStart) / this.#tickMs) + 1;
+    const visits = Math.min(Math.max(1, ticksDue - this.#sweepTicks), this.#table.bucketCount);
+    this.#sweepTicks = Math.max(this.#sweepTicks + 1, ticksDue);
     const due = this.#sweepStart + this.#sweepTicks * this.#tickMs;
     this.#sweepTimer = clock.setTimeout(this.#onSweep, Math.max(0, due - clock.now()));
     this.#ticks++;
     this.#tickNow = this.#now();
-    this.#guard(() => this.#table.visitBucket(this.#table.nextBucket(), this.#visit));
+    for (let i = 0; i < visits; i++)
+      this.#guard(() => this.#table.visitBucket(this.#table.nextBucket(), this.#visit));
   };
 
   /** Bucket visit of one record: only a due record is fed (the machine would ignore the others). */
@@ -797,8 +803,23 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const records = [...this.#table.values()];
     const run = new StopRun(records, this.#o.stopRate, clock.now(), resolve);
     this.#stopRun = run;
-    run.deadlineTimer = clock.setTimeout(this.#onStopDeadline, this.#o.stopTimeoutMs);
+    run.deadlineTimer = clock.setTimeout(this.#onStopDeadline, this.#stopDeadlineMs(records));
     this.#stopStep();
+  }
+
+  /**
+   * The stop deadline: `stopTimeout` when set; otherwise long enough for every record holding a
+   * binding to be un-REGISTERed at `stopRate` and the last one to run its whole transaction
+   * (Timer F) and one challenge round, plus 5 s — so the default never leaves bindings behind
+   * however large the table, and never waits longer than the work needs.
+   */
+  #stopDeadlineMs(records: readonly ManagedRecord[]): number {
+    if (this.#o.stopTimeoutMs !== undefined) return this.#o.stopTimeoutMs;
+    const now = this.#o.clock.now();
+    let holding = 0;
+    for (const record of records) if (record.bindingExpiresAt > now) holding++;
+    const timerF = this.#layers[0]?.timers.timerF ?? 32_000;
+    return Math.ceil((holding / this.#o.stopRate) * 1000) + 2 * timerF + 5_000;
   }
 
   /** Tell records to stop, one after the other, pacing those that will send an un-REGISTER. */

@@ -121,6 +121,19 @@ describe('stop()', () => {
     await rig.transport.send(rig.registrar.address, new TextEncoder().encode('\r\n\r\n'));
   });
 
+  it('EXP-10 by default stop() waits as long as pacing needs: 3,000 bindings at stopRate 1,000 all removed', async () => {
+    // The deadline is derived from the records holding a binding (3 s of pacing + 2 × Timer F + 5 s);
+    // a fixed short default would give up on most of them.
+    rig = await makeRig({}, { recordLimit: 10_000 });
+    for (let i = 0; i < 3_000; i++) rig.manager.add(account(rig, `big${i}`));
+    rig.manager.start();
+    await advance(rig, 1_000);
+    expect(rig.registrar.bindingCount()).toBe(3_000);
+    const result = await settle(rig, rig.manager.stop(), 100);
+    expect(result).toEqual({ unregistered: 3_000, failed: 0, timedOut: 0 });
+    expect(rig.registrar.bindingCount()).toBe(0);
+  });
+
   it('stop() gives up at stopTimeout: the rest is counted as timedOut', async () => {
     rig = await makeRig({ stopRate: 10, stopTimeout: 2 }, { recordLimit: 5_000 });
     for (let i = 0; i < 50; i++) rig.manager.add(account(rig, `t${i}`));
