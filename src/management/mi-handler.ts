@@ -25,6 +25,12 @@ import type { RegistrantInfo } from '../registrant/registrant-info.js';
 import type { JsonRpcCall, JsonRpcId, JsonRpcResponse } from './json-rpc.js';
 import { failure, JSON_RPC_ERRORS, MiError, readCall } from './json-rpc.js';
 import type { MiHandlerOptions, ResolvedMiHandlerOptions } from './mi-handler-options.js';
+
+export type { JsonRpcResponse } from './json-rpc.js';
+export type { MiHandlerOptions } from './mi-handler-options.js';
+export type { MiRegistrantManager } from './mi-manager.js';
+export type { MiTimeFormat } from './mi-record-view.js';
+
 import { resolveMiHandlerOptions } from './mi-handler-options.js';
 import { createMiHttpListener } from './mi-http-listener.js';
 import type { MiRegistrantManager } from './mi-manager.js';
