@@ -86,6 +86,13 @@ export interface RegistrantConfigIssue {
   readonly problem: string;
   /** `<field>: <problem>`; for OpenSIPS `uac` strings the field is `uac field 7 (binding URI)`. */
   readonly message: string;
+  /**
+   * In a set of configs (`RegistrantManager.reload`): the record at fault as
+   * `aor=… contact=… registrar=…`. Absent for a single config (the error's `record` says it).
+   */
+  readonly record?: string;
+  /** In a set of configs: the index of the config at fault. */
+  readonly index?: number;
 }
 
 /**
@@ -127,4 +134,33 @@ export class DuplicateRegistrantError extends SipRegistrantError {
     );
     this.key = key;
   }
+}
+
+/**
+ * A management verb named a registrant that the manager does not hold (`code`
+ * `ERR_REGISTRANT_NOT_FOUND`; OpenSIPS MI answers 404 "No such registrant"). `key` is the key as
+ * given; the message names its aor, contact and registrar when the key is a `registrantKey`.
+ */
+export class RegistrantNotFoundError extends SipRegistrantError {
+  /** The key that matched no record. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super('ERR_REGISTRANT_NOT_FOUND', `no registrant ${describeKey(key)}`);
+    this.key = key;
+  }
+}
+
+/** `aor=… contact=… registrar=…` for a `registrantKey` (a JSON array of three strings), else the key quoted. */
+function describeKey(key: string): string {
+  try {
+    const parts: unknown = JSON.parse(key);
+    if (Array.isArray(parts) && parts.length === 3 && parts.every((part) => typeof part === 'string')) {
+      const [aor, contact, registrar] = parts as string[];
+      return `aor=${JSON.stringify(aor)} contact=${JSON.stringify(contact)} registrar=${JSON.stringify(registrar)}`;
+    }
+  } catch {
+    // Not a registrantKey: shown as given.
+  }
+  return `with key ${JSON.stringify(key.length > 200 ? key.slice(0, 200) + '…' : key)}`;
 }

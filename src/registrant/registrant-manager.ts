@@ -28,13 +28,19 @@ import {
   type DigestCredentials,
 } from '../auth/digest-authenticator.js';
 import type { TimerHandle } from '../clock.js';
-import type { RegistrantConfig } from '../config/registrant-config.js';
+import type { NormalizedRegistrantConfig, RegistrantConfig } from '../config/registrant-config.js';
 import { registrantKey } from '../config/registrant-config.js';
 import type { RegistrantCredentials } from '../config/registrant-credentials.js';
-import { describeRecord, validateRegistrantConfig } from '../config/validate-registrant-config.js';
+import {
+  checkRegistrantConfig,
+  describeRecord,
+  validateRegistrantConfig,
+} from '../config/validate-registrant-config.js';
 import {
   DuplicateRegistrantError,
   RegistrantConfigError,
+  type RegistrantConfigIssue,
+  RegistrantNotFoundError,
   SipInvalidArgumentError,
   SipRegistrantError,
 } from '../errors.js';
@@ -45,10 +51,17 @@ import type {
 } from '../transaction/client-transaction.js';
 import { TransactionLayer, type TransactionLayerStats } from '../transaction/transaction-layer.js';
 import type { Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
+import { configChanges, sameCredentials } from './config-changes.js';
 import { DestinationResolver, ResolutionFailure, type ResolvedAddress } from './destination-resolver.js';
 import { createCallId, createFromTag } from './dialog-ids.js';
 import { ManagedRecord } from './managed-record.js';
-import type { ManagerWarning, RegistrantManagerEvents, StateChangeEvent } from './manager-events.js';
+import {
+  type ManagerWarning,
+  type RegistrantManagerEvents,
+  type RegistrantStateEvent,
+  STATE_EVENT_NAMES,
+  type StateChangeEvent,
+} from './manager-events.js';
 import { DestinationPool, parseDestination } from './pinned-destination.js';
 import { buildRegisterRequest } from './register-request-builder.js';
 import type {
@@ -68,13 +81,44 @@ import {
 import { NO_DEADLINE, RecordFlag } from './registrant-record.js';
 import { isInFlightState, RegistrantState, type RegistrantStateName, stateName } from './registrant-state.js';
 import { RegistrantTable } from './registrant-table.js';
+import {
+  compileListFilter,
+  type RegistrantForceRegisterResult,
+  type RegistrantListFilter,
+  type RegistrantReloadResult,
+  type RegistrantUpsertResult,
+} from './registrant-verb-results.js';
 import { responseFacts } from './response-facts.js';
 import { describeTransport, type NextHop, SocketSelector } from './socket-selector.js';
 import { transition } from './state-machine.js';
 import { type RegistrantStopResult, StopRun } from './stop-run.js';
 import { TokenBucket } from './token-bucket.js';
 
+export type {
+  RegistrantForceRegisterResult,
+  RegistrantListFilter,
+  RegistrantReloadResult,
+  RegistrantUpsertResult,
+} from './registrant-verb-results.js';
 export type { RegistrantStopResult } from './stop-run.js';
+
+/** A changed config waiting to be put in place (see `RegistrantManager.upsert`). */
+interface PendingConfig {
+  config: NormalizedRegistrantConfig;
+  /**
+   * true: the old binding's un-REGISTER is under way; the config is swapped right before the next
+   * REGISTER (or when the record is idle). false: waiting for the request in flight to end, then
+   * reconfigured as a fresh upsert would.
+   */
+  readonly afterUnregister: boolean;
+}
+
+/** eventemitter3's stored listener (its documented shape since v1: fn, context, once). */
+interface StoredListener {
+  readonly fn: (payload: unknown) => void;
+  readonly context: unknown;
+  readonly once: boolean;
+}
 
 /** Counters of {@link RegistrantManager.stats}. */
 export interface RegistrantManagerStats {
@@ -172,6 +216,12 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #ticks = 0;
   /** Records per state number, kept up to date on every transition (stats() stays O(1)). */
   readonly #stateCounts: number[] = new Array<number>(10).fill(0);
+  /** Changed configs waiting for their record to be idle (only records being reconfigured). */
+  readonly #pending = new Map<ManagedRecord, PendingConfig>();
+  /** Configs upserted while their identity was being deleted: added once the old record is gone. */
+  readonly #readd = new Map<string, NormalizedRegistrantConfig>();
+  /** Nesting depth of #feed (pending configs are settled by the outermost call only). */
+  #feedDepth = 0;
 
   /**
    * @throws SipInvalidArgumentError naming the first invalid option, what was expected and what was
@@ -230,16 +280,229 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
    * @throws DuplicateRegistrantError when a record with the same identity exists
    */
   add(config: RegistrantConfig): string {
-    if (this.#phase === 'stopping')
-      throw new SipInvalidArgumentError('RegistrantManager.add: the manager is stopping');
-    const normalized = validateRegistrantConfig(config);
+    this.#refuseWhileStopping('add');
+    const normalized = this.#validate(config);
     const key = registrantKey(normalized);
     if (this.#table.has(key)) throw new DuplicateRegistrantError(key);
+    this.#insert(normalized, key);
+    return key;
+  }
+
+  /**
+   * Insert, or replace in place (OpenSIPS MI `reg_upsert`, done without its losses):
+   * - a new identity is added (`inserted`);
+   * - the same config as the record's is `unchanged`: Call-ID, From-tag, CSeq, state and timers stay;
+   * - a changed config (credentials, expiry, proxy, contactParams, thirdPartyRegistrant, socket,
+   *   enabled) is `updated`. The config is swapped only when no request of the old one is in flight
+   *   (otherwise at its final outcome), the record's generation is bumped (SEC-15), and then:
+   *   · `contactParams` changed while the registrar may hold the binding: the binding as sent
+   *     changes, so the old one is un-REGISTERed with the old config (its params, its credentials)
+   *     and the new one registered in a new dialog;
+   *   · any other change keeps the binding and re-registers at once in the same dialog (same
+   *     Call-ID, CSeq continuing), so new credentials or a new expiry or route take effect now;
+   *   · `enabled` true→false acts as `disable`, false→true as `enable`.
+   * A record being deleted (its un-REGISTER in flight) comes back as a new record once it is gone
+   * (`inserted`).
+   *
+   * @throws RegistrantConfigError listing every problem of the config (never the password)
+   * @throws SipInvalidArgumentError while a `stop()` is in progress
+   */
+  upsert(config: RegistrantConfig): RegistrantUpsertResult {
+    this.#refuseWhileStopping('upsert');
+    const normalized = this.#validate(config);
+    const key = registrantKey(normalized);
+    return { key, action: this.#upsertValid(normalized, key) };
+  }
+
+  /**
+   * Make the table hold exactly `configs` (OpenSIPS MI `reg_reload`, without its losses), diffing by
+   * identity: unchanged records are untouched (dialog, state and timers kept), changed ones are
+   * updated as by {@link upsert}, new ones added, and records missing from the set are deleted (with
+   * an un-REGISTER when they may hold a binding, as {@link delete}). All configs are checked first:
+   * any problem rejects the whole reload and leaves the table as it was.
+   *
+   * @returns the keys of what was added, updated, removed and left unchanged
+   * @throws RegistrantConfigError whose `errors` lists every problem of every config, each with
+   *   its `index` and `record` (aor, contact, registrar) and the field; identities repeated inside
+   *   the set are problems too. Never contains a password.
+   * @throws SipInvalidArgumentError when `configs` is not an array, or while a `stop()` is in progress
+   */
+  reload(configs: readonly RegistrantConfig[]): RegistrantReloadResult {
+    this.#refuseWhileStopping('reload');
+    if (!Array.isArray(configs))
+      throw new SipInvalidArgumentError(
+        `RegistrantManager.reload: expected an array of registrant configs, received ${configs === null ? 'null' : typeof configs}`,
+      );
+    const issues: RegistrantConfigIssue[] = [];
+    const valid: { readonly config: NormalizedRegistrantConfig; readonly key: string }[] = [];
+    const seen = new Map<string, number>();
+    configs.forEach((input: unknown, index: number) => {
+      const record = describeRecord(input);
+      const report = (field: string, problem: string): void => {
+        issues.push({
+          field,
+          problem,
+          message: `configs[${index}]${record ? ` (${record})` : ''}: ${field}: ${problem}`,
+          record,
+          index,
+        });
+      };
+      const check = checkRegistrantConfig(input);
+      if (!check.ok) {
+        for (const issue of check.errors) report(issue.field, issue.problem);
+        return;
+      }
+      const problem = this.#routingProblem(check.config);
+      if (problem !== undefined) {
+        report(problem.field, problem.problem);
+        return;
+      }
+      const key = registrantKey(check.config);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        report('(identity)', `same aor, contact and registrar as configs[${first}]`);
+        return;
+      }
+      seen.set(key, index);
+      valid.push({ config: check.config, key });
+    });
+    if (issues.length > 0) throw new RegistrantConfigError('', issues);
+
+    const added: string[] = [];
+    const updated: string[] = [];
+    const unchanged: string[] = [];
+    const removed: string[] = [];
+    for (const { config, key } of valid) {
+      const action = this.#upsertValid(config, key);
+      (action === 'inserted' ? added : action === 'updated' ? updated : unchanged).push(key);
+    }
+    for (const record of [...this.#table.values()]) {
+      if (seen.has(record.key)) continue;
+      removed.push(record.key);
+      this.#readd.delete(record.key);
+      this.#guard(() => this.#feed(record, { type: 'delete' }));
+    }
+    return { added, updated, removed, unchanged };
+  }
+
+  /**
+   * The `reg_list` view of one record.
+   * @throws RegistrantNotFoundError when no record has this key
+   * @throws SipInvalidArgumentError when `key` is not a string
+   */
+  get(key: string): RegistrantInfo {
+    return this.#info(this.#require('get', key));
+  }
+
+  /**
+   * The record with this identity (OpenSIPS MI matching by aor, contact and registrar), or
+   * `undefined`. The strings are compared byte for byte, as `registrantKey` does.
+   */
+  find(aor: string, contact: string, registrar: string): RegistrantInfo | undefined {
+    for (const [name, value] of [
+      ['aor', aor],
+      ['contact', contact],
+      ['registrar', registrar],
+    ] as const)
+      if (typeof value !== 'string')
+        throw new SipInvalidArgumentError(
+          `RegistrantManager.find: expected ${name} to be a string, received ${typeof value}`,
+        );
+    const record = this.#table.get(registrantKey({ aor, contact, registrar }));
+    return record === undefined ? undefined : this.#info(record);
+  }
+
+  /**
+   * The `reg_list` view of every record (OpenSIPS MI `reg_list`), never with a password; with a
+   * filter, of those matching every given field.
+   * @throws SipInvalidArgumentError naming a filter field of the wrong type or an unknown state
+   */
+  list(filter?: RegistrantListFilter): RegistrantInfo[] {
+    const match = compileListFilter(filter);
+    const out: RegistrantInfo[] = [];
+    for (const record of this.#table.values())
+      if (match === undefined || match(record)) out.push(this.#info(record));
+    return out;
+  }
+
+  /*
+   * The verbs act at once, before start() too (they are explicit requests); after stop() they are
+   * remembered and acted on at the next start(). A request in flight is never doubled (REG-10): a
+   * verb arriving meanwhile is acted on at its final outcome. Every verb on an unknown key throws
+   * RegistrantNotFoundError.
+   */
+
+  /**
+   * Enable a record (OpenSIPS `reg_enable`): it registers at once (after the request in flight, if
+   * any). Enabling an enabled record does nothing.
+   * @throws RegistrantNotFoundError when no record has this key
+   */
+  enable(key: string): void {
+    const record = this.#require('enable', key);
+    this.#guard(() => this.#feed(record, { type: 'enable', sendAllowed: this.#sendAllowed() }));
+  }
+
+  /**
+   * Disable a record (OpenSIPS `reg_disable`): it un-REGISTERs when the registrar may hold its
+   * binding (after the request in flight completes, if any) and stays idle.
+   * @throws RegistrantNotFoundError when no record has this key
+   */
+  disable(key: string): void {
+    const record = this.#require('disable', key);
+    this.#guard(() => this.#feed(record, { type: 'disable' }));
+  }
+
+  /**
+   * Register a record now (OpenSIPS `reg_force_register`, which only waits for the next sweep):
+   * `sent` when the REGISTER went out (or its destination is being resolved), `in-flight` when a
+   * request is already outstanding (nothing is doubled, REG-10), `disabled` for a disabled record,
+   * `scheduled` when the rate cap defers it or the manager is stopped (it goes at the next start).
+   * @throws RegistrantNotFoundError when no record has this key
+   */
+  forceRegister(key: string): RegistrantForceRegisterResult {
+    const record = this.#require('forceRegister', key);
+    if (!record.enabled) return { result: 'disabled' };
+    if (isInFlightState(record.state)) return { result: 'in-flight' };
+    const generation = record.generation;
+    this.#guard(() => this.#feed(record, { type: 'forceRegister', sendAllowed: this.#sendAllowed() }));
+    return { result: record.generation !== generation ? 'sent' : 'scheduled' };
+  }
+
+  /**
+   * Delete a record (OpenSIPS `reg_delete`): when the registrar may hold its binding it is
+   * un-REGISTERed first, its reply still tracked (after the request in flight completes, if any);
+   * then it leaves the table (`removed` event). Until then `get` still shows it.
+   * @throws RegistrantNotFoundError when no record has this key
+   */
+  delete(key: string): void {
+    const record = this.#require('delete', key);
+    this.#readd.delete(key);
+    this.#guard(() => this.#feed(record, { type: 'delete' }));
+  }
+
+  #require(method: string, key: string): ManagedRecord {
+    const record = this.#table.get(checkKey(method, key));
+    if (record === undefined) throw new RegistrantNotFoundError(key);
+    return record;
+  }
+
+  #refuseWhileStopping(method: string): void {
+    if (this.#phase === 'stopping')
+      throw new SipInvalidArgumentError(`RegistrantManager.${method}: the manager is stopping`);
+  }
+
+  /** Validate a config for this manager (fields, then routing). */
+  #validate(config: RegistrantConfig): NormalizedRegistrantConfig {
+    const normalized = validateRegistrantConfig(config);
     const problem = this.#routingProblem(normalized);
     if (problem !== undefined)
       throw new RegistrantConfigError(describeRecord(config), [
         { field: problem.field, problem: problem.problem, message: `${problem.field}: ${problem.problem}` },
       ]);
+    return normalized;
+  }
+
+  #insert(normalized: NormalizedRegistrantConfig, key: string): void {
     const record = new ManagedRecord(this.#freeIds.pop() ?? this.#records.length, normalized, key);
     // Added after stop(): it waits for the next start() like the others (nothing goes on the wire).
     if (this.#phase === 'stopped') record.flags |= RecordFlag.STOPPED;
@@ -253,68 +516,117 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         contact: normalized.contact,
         registrar: normalized.registrar,
       });
-    if (normalized.expiry <= this.#o.timerInterval)
+    this.#checkExpiry(normalized, key);
+  }
+
+  #checkExpiry(config: NormalizedRegistrantConfig, key: string): void {
+    if (config.expiry <= this.#o.timerInterval)
       this.#warn({
         code: 'EXPIRY_NOT_ABOVE_TIMER_INTERVAL',
         message:
-          `expiry ${normalized.expiry} s is not above timerInterval ${this.#o.timerInterval} s; ` +
+          `expiry ${config.expiry} s is not above timerInterval ${this.#o.timerInterval} s; ` +
           'the refresh of such short grants runs on its own timer',
         key,
-        aor: normalized.aor,
+        aor: config.aor,
       });
-    return key;
   }
 
-  /** The `reg_list` view of one record, or `undefined` when there is none with this key. */
-  get(key: string): RegistrantInfo | undefined {
-    const record = this.#table.get(checkKey('get', key));
-    return record === undefined ? undefined : this.#info(record);
+  /** upsert of a validated config; `reload` uses it for each of its records. */
+  #upsertValid(config: NormalizedRegistrantConfig, key: string): RegistrantUpsertResult['action'] {
+    const record = this.#table.get(key);
+    if (record === undefined) {
+      this.#insert(config, key);
+      return 'inserted';
+    }
+    if ((record.flags & RecordFlag.PENDING_REMOVE) !== 0) {
+      // Being deleted, its un-REGISTER in flight: it comes back as a new record once it is gone.
+      this.#readd.set(key, config);
+      return 'inserted';
+    }
+    const changes = configChanges(this.#pending.get(record)?.config ?? record.config, config);
+    if (changes.length === 0) return 'unchanged';
+    if (this.listenerCount('updated') > 0)
+      this.#emitSafe('updated', {
+        key,
+        aor: config.aor,
+        contact: config.contact,
+        registrar: config.registrar,
+        changes,
+      });
+    this.#guard(() => this.#reconfigure(record, config));
+    return 'updated';
   }
 
-  /** The `reg_list` view of every record (OpenSIPS MI `reg_list`), never with a password. */
-  list(): RegistrantInfo[] {
-    const out: RegistrantInfo[] = [];
-    for (const record of this.#table.values()) out.push(this.#info(record));
-    return out;
+  /** Put a changed config in place (see {@link upsert}). */
+  #reconfigure(record: ManagedRecord, config: NormalizedRegistrantConfig): void {
+    const pending = this.#pending.get(record);
+    if (pending !== undefined) {
+      // An earlier change still waits for a request in flight: the newest config replaces it.
+      pending.config = config;
+      this.#syncEnabled(record, config.enabled);
+      return;
+    }
+    if (record.inFlight !== 0) {
+      // The request in flight belongs to the old config: swap at its final outcome. The enabled
+      // flag is a verb, which the machine holds until then by itself.
+      this.#pending.set(record, { config, afterUnregister: false });
+      this.#syncEnabled(record, config.enabled);
+      return;
+    }
+    const stopped = (record.flags & RecordFlag.STOPPED) !== 0;
+    if (
+      record.config.contactParams !== config.contactParams &&
+      record.enabled &&
+      !stopped &&
+      record.bindingExpiresAt > this.#now()
+    ) {
+      // The binding as sent changes: remove the old one with the old config (its params identify
+      // it, e.g. +sip.instance / reg-id, and its credentials answer the challenge), then register
+      // the new one (the config is swapped right before that REGISTER is built).
+      this.#pending.set(record, { config, afterUnregister: true });
+      this.#feed(record, { type: 'disable' });
+      if (config.enabled) this.#feed(record, { type: 'enable', sendAllowed: this.#sendAllowed() });
+      return;
+    }
+    const wasEnabled = record.enabled;
+    this.#swapConfig(record, config);
+    if (wasEnabled !== config.enabled) this.#syncEnabled(record, config.enabled);
+    else if (config.enabled && record.lastRegisterSentAt >= 0) {
+      // Re-register now with the new config, same dialog; a new config starts a fresh back-off.
+      // (A record that never sent anything registers when its turn comes, as an added one does.)
+      record.failureCount = 0;
+      this.#feed(record, { type: 'forceRegister', sendAllowed: this.#sendAllowed() });
+    }
   }
 
-  /*
-   * The verbs act at once, before start() too (they are explicit requests); after stop() they are
-   * remembered and acted on at the next start(). A request in flight is never doubled (REG-10): a
-   * verb arriving meanwhile is acted on at its final outcome.
-   */
-
-  /** Enable a record (OpenSIPS `reg_enable`): it registers at once. Returns false when unknown. */
-  enable(key: string): boolean {
-    return this.#verb('enable', key, () => ({ type: 'enable', sendAllowed: this.#sendAllowed() }));
+  #syncEnabled(record: ManagedRecord, enabled: boolean): void {
+    if (record.enabled === enabled) return;
+    this.#feed(record, enabled ? { type: 'enable', sendAllowed: this.#sendAllowed() } : { type: 'disable' });
   }
 
-  /** Disable a record (OpenSIPS `reg_disable`): it un-REGISTERs and stays idle. False when unknown. */
-  disable(key: string): boolean {
-    return this.#verb('disable', key, () => ({ type: 'disable' }));
+  /** Replace a record's config in place (no request of the old config is in flight). */
+  #swapConfig(record: ManagedRecord, config: NormalizedRegistrantConfig): void {
+    const old = record.config;
+    if (old === config) return;
+    // The record's config is immutable for the engine; reconfiguration is the one place that
+    // replaces it, at a moment no request built from it is outstanding.
+    (record as { config: NormalizedRegistrantConfig }).config = config;
+    // SEC-15: any token issued under the old config is stale from now on.
+    record.generation += 1;
+    if (old.expiry !== config.expiry) record.wantedExpires = config.expiry;
+    if (!sameCredentials(old.credentials, config.credentials)) record.flags &= ~RecordFlag.AUTH_SUCCEEDED;
+    // A pin belongs to the route it was learned on.
+    if (old.proxy !== config.proxy || old.socket?.text !== config.socket?.text) record.pinned = undefined;
+    if (old.expiry !== config.expiry) this.#checkExpiry(config, record.key);
   }
 
-  /** Register a record now (OpenSIPS `reg_force_register`). False when unknown. */
-  forceRegister(key: string): boolean {
-    return this.#verb('forceRegister', key, () => ({
-      type: 'forceRegister',
-      sendAllowed: this.#sendAllowed(),
-    }));
-  }
-
-  /**
-   * Delete a record (OpenSIPS `reg_delete`): it un-REGISTERs when it may hold a binding, then leaves
-   * the table (`removed` event). False when unknown.
-   */
-  delete(key: string): boolean {
-    return this.#verb('delete', key, () => ({ type: 'delete' }));
-  }
-
-  #verb(name: string, key: string, event: () => RegistrantEvent): boolean {
-    const record = this.#table.get(checkKey(name, key));
-    if (record === undefined) return false;
-    this.#guard(() => this.#feed(record, event()));
-    return true;
+  /** After a record's event: a config waiting for it to be idle is put in place now. */
+  #settlePending(record: ManagedRecord): void {
+    const pending = this.#pending.get(record);
+    if (pending === undefined || record.inFlight !== 0 || !this.#isLive(record)) return;
+    this.#pending.delete(record);
+    if (pending.afterUnregister) this.#swapConfig(record, pending.config);
+    else this.#reconfigure(record, pending.config);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -448,6 +760,16 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
 
   /** Feed one event to the machine, apply its result, perform its actions in order. */
   #feed(record: ManagedRecord, event: RegistrantEvent): void {
+    this.#feedDepth++;
+    try {
+      this.#apply(record, event);
+    } finally {
+      this.#feedDepth--;
+    }
+    if (this.#feedDepth === 0 && this.#pending.size !== 0) this.#settlePending(record);
+  }
+
+  #apply(record: ManagedRecord, event: RegistrantEvent): void {
     const o = this.#o;
     const result = transition(record, event, this.#now(), o.policy, o.random);
     if (result.ignored) return;
@@ -522,6 +844,14 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   // Sending
 
   #send(record: ManagedRecord, action: SendAction): void {
+    if (action.type === 'sendRegister' && this.#pending.size !== 0) {
+      // The old binding's un-REGISTER is done: the new config applies from this REGISTER on.
+      const pending = this.#pending.get(record);
+      if (pending?.afterUnregister === true) {
+        this.#pending.delete(record);
+        this.#swapConfig(record, pending.config);
+      }
+    }
     const config = record.config;
     const token = action.token;
     const challenge = this.#challenge?.record === record ? this.#challenge.set : undefined;
@@ -752,6 +1082,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       this.#stateCounts[record.state]!--;
     }
     this.#deferred.delete(record);
+    this.#pending.delete(record);
     this.#clearShortTimer(record);
     record.flight?.transaction.abandon();
     record.flight = undefined;
@@ -765,6 +1096,11 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
         contact: config.contact,
         registrar: config.registrar,
       });
+    }
+    const again = this.#readd.get(record.key);
+    if (again !== undefined && !this.#table.has(record.key)) {
+      this.#readd.delete(record.key);
+      this.#insert(again, record.key);
     }
   }
 
@@ -961,7 +1297,10 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #emitStateChange(record: ManagedRecord, action: StateChangeAction): void {
     this.#stateCounts[action.from]!--;
     this.#stateCounts[action.to]!++;
-    if (this.listenerCount('stateChange') === 0) return;
+    const stateEvent = STATE_EVENT_NAMES[action.to]!;
+    const wantsChange = this.listenerCount('stateChange') > 0;
+    const wantsState = this.listenerCount(stateEvent) > 0;
+    if (!wantsChange && !wantsState) return;
     const config = record.config;
     // A short grant's refresh time is set by the manager after the machine decided (#armShortTimer).
     const nextAttempt =
@@ -987,7 +1326,22 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     if (action.expires > 0) event.expires = action.expires;
     if (nextAttempt !== undefined && nextAttempt !== NO_DEADLINE)
       event.nextAttemptAt = this.#epoch(nextAttempt);
-    this.#emitSafe('stateChange', event);
+    if (wantsChange) this.#emitSafe('stateChange', event);
+    if (wantsState) {
+      // OpenSIPS 4.0 raises E_REGISTRANT_<STATE> on every entry into the state; ours add the
+      // reply, grant and next attempt, and E_REGISTRANT_NOT_REGISTERED.
+      const entry: { -readonly [K in keyof RegistrantStateEvent]: RegistrantStateEvent[K] } = {
+        key: event.key,
+        aor: event.aor,
+        contact: event.contact,
+        registrar: event.registrar,
+      };
+      if (event.code !== undefined) entry.code = event.code;
+      if (event.reason !== undefined) entry.reason = event.reason;
+      if (event.expires !== undefined) entry.expires = event.expires;
+      if (event.nextAttemptAt !== undefined) entry.nextAttemptAt = event.nextAttemptAt;
+      this.#emitSafe(stateEvent, entry);
+    }
   }
 
   #machineWarning(record: ManagedRecord, action: WarningAction): void {
@@ -998,15 +1352,43 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     if (this.listenerCount('warning') > 0) this.#emitSafe('warning', warning);
   }
 
-  /** Emit; a throwing listener never breaks the manager: its error goes to `error` listeners. */
-  #emitSafe<E extends 'stateChange' | 'warning' | 'added' | 'removed'>(
+  /**
+   * Emit to each listener in turn; one that throws never breaks the manager nor keeps the next
+   * listeners from running: its error goes to the `error` listeners. (eventemitter3's own emit
+   * stops at the first throw, so the listeners are called here, from its stored list, with its
+   * `once` and context semantics; should that internal shape ever differ, the plain emit is used,
+   * still guarded.)
+   */
+  #emitSafe<E extends Exclude<keyof RegistrantManagerEvents, 'error'>>(
     name: E,
     payload: Parameters<RegistrantManagerEvents[E]>[0],
   ): void {
-    try {
-      (this.emit as (event: string, value: unknown) => boolean)(name, payload);
-    } catch (error) {
-      this.#reportError(error);
+    const prefix = EventEmitter.prefixed;
+    const events = (this as unknown as { _events?: Record<string, unknown> })._events;
+    const stored = events?.[typeof prefix === 'string' ? prefix + name : name];
+    if (stored === undefined) return;
+    const list = Array.isArray(stored) ? (stored.slice() as unknown[]) : [stored];
+    if (!list.every(isStoredListener)) {
+      try {
+        (this.emit as (event: string, value: unknown) => boolean)(name, payload);
+      } catch (error) {
+        this.#reportError(error);
+      }
+      return;
+    }
+    const remove = this.removeListener as unknown as (
+      event: string,
+      fn: unknown,
+      context: unknown,
+      once: boolean,
+    ) => unknown;
+    for (const listener of list) {
+      if (listener.once) remove.call(this, name, listener.fn, undefined, true);
+      try {
+        listener.fn.call(listener.context, payload);
+      } catch (error) {
+        this.#reportError(error);
+      }
     }
   }
 
@@ -1060,6 +1442,10 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       return { field: config.socket === undefined ? hopField : 'socket', problem: candidates };
     return undefined;
   }
+}
+
+function isStoredListener(value: unknown): value is StoredListener {
+  return typeof value === 'object' && value !== null && typeof (value as StoredListener).fn === 'function';
 }
 
 function checkKey(method: string, key: unknown): string {

@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/clock.js';
 import {
   DuplicateRegistrantError,
   RegistrantConfigError,
+  RegistrantNotFoundError,
   SipInvalidArgumentError,
 } from '../../src/errors.js';
 import { RegistrantManager } from '../../src/registrant/registrant-manager.js';
@@ -185,7 +186,9 @@ describe('list() and get()', () => {
       username: 'alice',
     });
     expect(rig.manager.list()).toEqual([info]);
-    expect(rig.manager.get('nope')).toBeUndefined();
+    expect(thrown(() => rig!.manager.get('nope'))).toBeInstanceOf(RegistrantNotFoundError);
+    expect(rig.manager.find(info.aor, info.binding, info.registrar)).toEqual(info);
+    expect(rig.manager.find(info.aor, info.binding, 'sip:elsewhere.example.com')).toBeUndefined();
     expect(thrown(() => rig!.manager.get(42 as never))).toBeInstanceOf(SipInvalidArgumentError);
   });
 
@@ -291,13 +294,15 @@ describe('events', () => {
     rig.manager.start();
     await advance(rig, 1_000);
     expect(rig.registrar.bindingCount()).toBe(1);
-    expect(rig.manager.delete(key)).toBe(true);
+    rig.manager.delete(key);
     await advance(rig, 1_000);
     expect(removed).toEqual(['sip:alice@example.com']);
     expect(rig.manager.size).toBe(0);
-    expect(rig.manager.get(key)).toBeUndefined();
+    expect(rig.manager.find('sip:alice@example.com', account(rig, 'alice').contact, rig.registrarUri)).toBe(
+      undefined,
+    );
     expect(rig.registrar.bindingCount()).toBe(0);
-    expect(rig.manager.delete(key)).toBe(false);
+    expect(thrown(() => rig!.manager.delete(key))).toBeInstanceOf(RegistrantNotFoundError);
   });
 });
 
@@ -308,17 +313,17 @@ describe('verbs', () => {
     rig.manager.start();
     await advance(rig, 200_000);
     expect(rig.registrar.stats().registers).toBe(0);
-    expect(rig.manager.enable(key)).toBe(true);
+    rig.manager.enable(key);
     await advance(rig, 1_000);
     expect(rig.manager.get(key)).toMatchObject({ stateName: 'REGISTERED', enabled: true });
-    expect(rig.manager.forceRegister(key)).toBe(true);
+    expect(rig.manager.forceRegister(key)).toEqual({ result: 'sent' });
     await advance(rig, 1_000);
     expect(rig.registrar.stats().registers).toBe(2);
-    expect(rig.manager.disable(key)).toBe(true);
+    rig.manager.disable(key);
     await advance(rig, 1_000);
     expect(rig.manager.get(key)).toMatchObject({ stateName: 'NOT_REGISTERED', enabled: false });
     expect(rig.registrar.bindingCount()).toBe(0);
-    expect(rig.manager.enable('missing')).toBe(false);
+    expect(thrown(() => rig!.manager.enable('missing'))).toBeInstanceOf(RegistrantNotFoundError);
     expect(thrown(() => rig!.manager.disable(undefined as never))).toBeInstanceOf(SipInvalidArgumentError);
   });
 
