@@ -56,6 +56,7 @@ export {
   DuplicateRegistrantError,
   RegistrantConfigError,
   type RegistrantConfigIssue,
+  RegistrantNotFoundError,
   SipInvalidArgumentError,
   SipParseError,
   type SipParseErrorReason,
@@ -67,12 +68,18 @@ export {
   nodeDnsResolver,
   type ResolvedAddress,
 } from './registrant/destination-resolver.js';
-export type {
-  ManagerWarning,
-  ManagerWarningCode,
-  RegistrantManagerEvents,
-  RegistrantMembershipEvent,
-  StateChangeEvent,
+export {
+  type ManagerWarning,
+  type ManagerWarningCode,
+  type RegistrantConfigField,
+  type RegistrantManagerEvents,
+  type RegistrantMembershipEvent,
+  type RegistrantStateEvent,
+  type RegistrantStateEventName,
+  type RegistrantStateEvents,
+  type RegistrantUpdatedEvent,
+  STATE_EVENT_NAMES,
+  type StateChangeEvent,
 } from './registrant/manager-events.js';
 export {
   createRegistrantPolicy,
@@ -100,6 +107,12 @@ export {
   stateDisplayName,
   stateName,
 } from './registrant/registrant-state.js';
+export type {
+  RegistrantForceRegisterResult,
+  RegistrantListFilter,
+  RegistrantReloadResult,
+  RegistrantUpsertResult,
+} from './registrant/registrant-verb-results.js';
 export { TokenBucket, type TokenBucketOptions } from './registrant/token-bucket.js';
 export { isCallId, parseCallId } from './sip/call-id.js';
 export {
