@@ -37,6 +37,11 @@ export {
 // Time and errors
 export { type Clock, FakeClock, realClock, type TimerHandle } from './clock.js';
 // Registrant configuration and domain
+export {
+  type ParseRegistrantRowOptions,
+  parseRegistrantRow,
+  REGISTRANT_TABLE_COLUMNS,
+} from './config/parse-registrant-row.js';
 export { parseUacParam, UAC_PARAM_FIELDS } from './config/parse-uac-param.js';
 export {
   DEFAULT_EXPIRY,
@@ -63,6 +68,24 @@ export {
   SipRegistrantError,
   TransportError,
 } from './errors.js';
+// OpenSIPS-compatible management interface
+export type {
+  JsonRpcErrorObject,
+  JsonRpcFailure,
+  JsonRpcId,
+  JsonRpcResponse,
+  JsonRpcSuccess,
+} from './management/json-rpc.js';
+export {
+  createMiHandler,
+  MI_METHODS,
+  type MiCommand,
+  type MiHandler,
+  type MiHandlerResult,
+} from './management/mi-handler.js';
+export type { MiHandlerOptions } from './management/mi-handler-options.js';
+export type { MiRegistrantManager } from './management/mi-manager.js';
+export { formatCtime, type MiRecordViewOptions, type MiTimeFormat } from './management/mi-record-view.js';
 export {
   type HostResolver,
   nodeDnsResolver,
