@@ -187,7 +187,14 @@ class MiDispatcher {
     } catch (error) {
       if (error instanceof MiError) return fail(call.id, error.rpcCode, error.message, error.data);
       this.#report(error);
-      return fail(call.id, JSON_RPC_ERRORS.INTERNAL_ERROR.code, JSON_RPC_ERRORS.INTERNAL_ERROR.message);
+      // Our own errors are written to be shown (stable code, never a password), e.g. a verb refused
+      // while the manager stops; anything else stays private.
+      return fail(
+        call.id,
+        JSON_RPC_ERRORS.INTERNAL_ERROR.code,
+        JSON_RPC_ERRORS.INTERNAL_ERROR.message,
+        error instanceof SipRegistrantError ? { code: error.code, detail: error.message } : undefined,
+      );
     }
   }
 

@@ -263,6 +263,22 @@ describe('createMiHandler: per-record verbs', () => {
     expect(answer).toEqual({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: 'x' });
     expect(onError).toHaveBeenCalledOnce();
   });
+
+  it('a library error (e.g. a verb refused while stopping) is -32603 with its code and message', async () => {
+    const manager = new FakeManager();
+    manager.add(ALICE);
+    manager.enable = () => {
+      throw new SipInvalidArgumentError('RegistrantManager.enable: refused while stop() is in progress');
+    };
+    const mi = createMiHandler(manager);
+    const answer = await mi.handle({ jsonrpc: '2.0', method: 'reg_enable', params: ALICE_ID, id: 1 });
+    expect(answer).toMatchObject({
+      error: {
+        code: -32603,
+        data: { code: 'ERR_INVALID_ARGUMENT', detail: expect.stringContaining('stop()') },
+      },
+    });
+  });
 });
 
 describe('createMiHandler: upsert', () => {
