@@ -366,8 +366,8 @@ describe('upsert', () => {
   });
 
   it('REG-06 changed credentials: re-registers at once with them, same Call-ID, CSeq continuing', async () => {
-    rig = await authRig();
-    const r = rig;
+    const r = await authRig();
+    rig = r;
     const key = r.manager.add(cfg(r, 'alice'));
     r.manager.start();
     await advance(r, 1_000);
