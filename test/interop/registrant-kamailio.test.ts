@@ -375,4 +375,85 @@ describeWithKamailio('RegistrantManager against a real Kamailio registrar', () =
     await stopManager(rig);
     expect(await registrar.locationContacts('user42')).toEqual([]);
   }, 20_000);
+  it('EXP-10 disable takes the binding out of the location table; enable puts it back', async () => {
+    const rig = await makeRig({ hashSize: 0, timerInterval: 10 });
+    const { manager, transport } = rig;
+    const key = manager.add(account(101, transport.localAddress));
+    manager.start();
+    await advanceQuietly(rig, 1_000, 1_000);
+    const registered = infoOf(manager, key);
+    expect(registered.stateName).toBe('REGISTERED');
+    expect((await registrar.locationContacts('user101')).map((c) => c.callId)).toEqual([registered.callId]);
+
+    manager.disable(key);
+    await quiet(rig);
+    expect(infoOf(manager, key)).toMatchObject({ stateName: 'NOT_REGISTERED', enabled: false });
+    expect(await registrar.locationContacts('user101')).toEqual([]);
+    // Disabled stays out: sweeps pass, nothing is sent.
+    const sent = transport.registers.length;
+    await advanceQuietly(rig, 30_000, 5_000);
+    expect(transport.registers).toHaveLength(sent);
+    expect(await registrar.locationContacts('user101')).toEqual([]);
+
+    manager.enable(key);
+    await quiet(rig);
+    const back = infoOf(manager, key);
+    expect(back).toMatchObject({ stateName: 'REGISTERED', enabled: true });
+    const contacts = await registrar.locationContacts('user101');
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]?.callId).toBe(back.callId);
+    expect(contacts[0]?.address).toBe(`sip:user101@127.0.0.1:${transport.localAddress.port}`);
+  }, 20_000);
+
+  it('REG-06 reload (one changed, one removed, one added): the location table matches the new set; unchanged records keep their Call-ID', async () => {
+    const rig = await makeRig({ hashSize: 0, timerInterval: 10 });
+    const { manager, transport } = rig;
+    const local = transport.localAddress;
+    const keep = manager.add(account(102, local));
+    const change = manager.add(account(103, local));
+    const drop = manager.add(account(104, local));
+    manager.start();
+    await advanceQuietly(rig, 1_000, 1_000);
+    for (const key of [keep, change, drop]) expect(infoOf(manager, key).stateName).toBe('REGISTERED');
+    const [kept] = await registrar.locationContacts('user102');
+    const changedCallId = infoOf(manager, change).callId;
+    expect(kept?.callId).toBe(infoOf(manager, keep).callId);
+
+    const result = manager.reload([
+      account(102, local),
+      account(103, local, { expiry: 1800 }),
+      account(105, local),
+    ]);
+    const added = manager.find('sip:user105@127.0.0.1', `sip:user105@127.0.0.1:${local.port}`, registrar.uri);
+    expect(result).toEqual({ added: [added?.key], updated: [change], removed: [drop], unchanged: [keep] });
+    // The added record registers when the sweep comes round (one tick: 10 s).
+    await advanceQuietly(rig, 10_000, 1_000);
+
+    expect(
+      manager
+        .list()
+        .map((info) => `${info.aor} ${info.stateName}`)
+        .sort(),
+    ).toEqual([
+      'sip:user102@127.0.0.1 REGISTERED',
+      'sip:user103@127.0.0.1 REGISTERED',
+      'sip:user105@127.0.0.1 REGISTERED',
+    ]);
+    // Unchanged: the same binding, same Call-ID and CSeq (nothing was sent for it).
+    const [still] = await registrar.locationContacts('user102');
+    expect(still?.callId).toBe(kept?.callId);
+    expect(still?.cseq).toBe(kept?.cseq);
+    // Changed (expiry): re-registered at once in the same dialog with the new expiry.
+    const changed = await registrar.locationContacts('user103');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]?.callId).toBe(changedCallId);
+    expect(changed[0]?.expires).toBeLessThanOrEqual(1800);
+    expect(changed[0]?.expires).toBeGreaterThan(1700);
+    // Removed: un-REGISTERed.
+    expect(await registrar.locationContacts('user104')).toEqual([]);
+    // Added: registered with its own dialog.
+    const fresh = await registrar.locationContacts('user105');
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]?.callId).toBe(added === undefined ? undefined : infoOf(manager, added.key).callId);
+  }, 20_000);
 });
