@@ -626,7 +626,9 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     if (pending === undefined || record.inFlight !== 0 || !this.#isLive(record)) return;
     this.#pending.delete(record);
     if (pending.afterUnregister) this.#swapConfig(record, pending.config);
-    else this.#reconfigure(record, pending.config);
+    // Changed back meanwhile: nothing to do (enabled was synced as a verb already).
+    else if (configChanges(record.config, pending.config).length > 0)
+      this.#reconfigure(record, pending.config);
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -427,7 +427,7 @@ describe('upsert', () => {
     ]);
   });
 
-  it('SEC-15 a change while a REGISTER is in flight waits for its outcome; nothing doubled; then re-registers with the new config', async () => {
+  it('SEC-15 REG-10 a change while a REGISTER is in flight: its reply is applied to the old attempt, nothing doubled, then the new config registers', async () => {
     rig = await authRig();
     const r = rig;
     const key = await reach(r, 'alice', 'AUTHENTICATING');
@@ -442,6 +442,19 @@ describe('upsert', () => {
     expect(last.request.headers.getAll('Contact')[0]).toMatch(/;expires=1200$/);
     expect(header(last.request, 'Call-ID')).toBe(info.callId);
     expect(r.manager.stats().lateResponses).toBe(0);
+  });
+
+  it('changed and changed back while in flight: nothing more is sent once the request completes', async () => {
+    rig = await authRig();
+    const r = rig;
+    const key = await reach(r, 'alice', 'AUTHENTICATING');
+    expect(r.manager.upsert(cfg(r, 'alice', { expiry: 1200 })).action).toBe('updated');
+    expect(r.manager.upsert(cfg(r, 'alice')).action).toBe('updated');
+    expect(r.manager.upsert(cfg(r, 'alice')).action).toBe('unchanged');
+    const sent = r.manager.stats().registersSent;
+    await release(r);
+    expect(r.manager.stats().registersSent).toBe(sent);
+    expect(r.manager.get(key)).toMatchObject({ stateName: 'REGISTERED', expires: 3600 });
   });
 
   it('enabled true→false acts as disable (un-REGISTER), false→true as enable', async () => {
