@@ -1,4 +1,6 @@
 /** Options of {@link createMiHandler}, validated up front. */
+import type { Clock } from '../clock.js';
+import { realClock } from '../clock.js';
 import type { RegistrantConfig } from '../config/registrant-config.js';
 import { SipInvalidArgumentError } from '../errors.js';
 import type { MiTimeFormat } from './mi-record-view.js';
@@ -11,6 +13,14 @@ export interface MiHandlerOptions {
    * @default undefined
    */
   readonly loadConfigs?: (() => RegistrantConfig[] | Promise<RegistrantConfig[]>) | undefined;
+  /**
+   * Longest wait for `loadConfigs()`; past it `reload` answers 500 "Failed to load registrants"
+   * (a stuck database must not hang the management interface).
+   * @default 30000
+   */
+  readonly loadTimeoutMs?: number | undefined;
+  /** Time source for `loadTimeoutMs` (tests pass a `FakeClock`). @default realClock */
+  readonly clock?: Clock | undefined;
   /** How `list` shows times (see {@link MiTimeFormat}). @default 'ctime' */
   readonly timeFormat?: MiTimeFormat | undefined;
   /** `list` adds our fields OpenSIPS lacks (key, last_code, …, never a password). @default false */
@@ -35,6 +45,8 @@ export interface MiHandlerOptions {
 /** Options with defaults applied. */
 export interface ResolvedMiHandlerOptions {
   readonly loadConfigs: (() => RegistrantConfig[] | Promise<RegistrantConfig[]>) | undefined;
+  readonly loadTimeoutMs: number;
+  readonly clock: Clock;
   readonly timeFormat: MiTimeFormat;
   readonly extendedFields: boolean;
   readonly ignoreClusterShtag: boolean;
@@ -77,6 +89,23 @@ function positiveInteger(options: Record<string, unknown>, name: string, fallbac
   return value;
 }
 
+function clockOption(value: unknown): Clock {
+  if (value === undefined) return realClock;
+  const c = value as Partial<Clock>;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof c.now !== 'function' ||
+    typeof c.setTimeout !== 'function' ||
+    typeof c.clearTimeout !== 'function'
+  )
+    throw new SipInvalidArgumentError(
+      'createMiHandler: option clock must be a Clock (now, setTimeout, clearTimeout), received ' +
+        (value === null ? 'null' : typeof value),
+    );
+  return value as Clock;
+}
+
 export function resolveMiHandlerOptions(input: unknown): ResolvedMiHandlerOptions {
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input))
@@ -91,6 +120,8 @@ export function resolveMiHandlerOptions(input: unknown): ResolvedMiHandlerOption
     );
   return {
     loadConfigs: optionalFunction(options, 'loadConfigs'),
+    loadTimeoutMs: positiveInteger(options, 'loadTimeoutMs', 30_000),
+    clock: clockOption(options.clock),
     timeFormat,
     extendedFields: optionalBoolean(options, 'extendedFields'),
     ignoreClusterShtag: optionalBoolean(options, 'ignoreClusterShtag'),

@@ -288,7 +288,7 @@ class MiDispatcher {
     if (load === undefined) throw new MiError(500, 'Reload not available: no loader configured');
     let configs: unknown;
     try {
-      configs = await load();
+      configs = await this.#withTimeout(load);
     } catch (error) {
       this.#report(error);
       // Our own errors are written to be shown (never a password); anything else stays private.
@@ -303,6 +303,35 @@ class MiDispatcher {
       throw new MiError(500, 'Failed to load registrants', { detail: 'the loader did not return an array' });
     }
     return configs as RegistrantConfig[];
+  }
+
+  /** Run the loader, rejecting with a timeout error after `loadTimeoutMs`. */
+  #withTimeout(load: () => RegistrantConfig[] | Promise<RegistrantConfig[]>): Promise<unknown> {
+    const { clock, loadTimeoutMs } = this.#o;
+    return new Promise((resolve, reject) => {
+      const timer = clock.setTimeout(
+        () =>
+          reject(
+            new SipRegistrantError(
+              'ERR_LOAD_TIMEOUT',
+              `loadConfigs() did not finish within ${loadTimeoutMs} ms`,
+            ),
+          ),
+        loadTimeoutMs,
+      );
+      const settle = (done: () => void) => {
+        clock.clearTimeout(timer);
+        done();
+      };
+      try {
+        Promise.resolve(load()).then(
+          (value) => settle(() => resolve(value)),
+          (error: unknown) => settle(() => reject(error)),
+        );
+      } catch (error) {
+        settle(() => reject(error));
+      }
+    });
   }
 
   async #reload(identity: RecordIdentity | undefined): Promise<string> {

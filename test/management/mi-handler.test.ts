@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
 import type { RegistrantConfig } from '../../src/config/registrant-config.js';
 import { SipInvalidArgumentError } from '../../src/errors.js';
 import type { JsonRpcFailure, JsonRpcSuccess } from '../../src/management/json-rpc.js';
@@ -420,6 +421,33 @@ describe('createMiHandler: reload', () => {
     expect(manager.records.size).toBe(2);
   });
 
+  it('a loader that never answers is 500 after loadTimeoutMs (fake clock), nothing changes', async () => {
+    const clock = new FakeClock(0);
+    const { rpc, manager } = setup({
+      loadConfigs: () => new Promise<RegistrantConfig[]>(() => {}),
+      clock,
+      loadTimeoutMs: 5_000,
+    });
+    const pending = rpc('reg_reload');
+    let settled = false;
+    void pending.then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    clock.advance(4_999);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    const e = err(await pending);
+    expect(e).toMatchObject({
+      code: 500,
+      message: 'Failed to load registrants',
+      data: { code: 'ERR_LOAD_TIMEOUT' },
+    });
+    expect(manager.calls).toEqual([]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('no loader, a failing loader, or invalid records → 500 and nothing changes', async () => {
     expect(err(await setup().rpc('reg_reload'))).toMatchObject({ code: 500 });
     const failing = setup({
@@ -542,5 +570,9 @@ describe('createMiHandler: options', () => {
       /extendedFields/,
     );
     expect(() => createMiHandler(null as unknown as FakeManager)).toThrow(/manager/);
+    expect(() => createMiHandler(manager, { clock: {} as FakeClock })).toThrow(
+      /option clock must be a Clock/,
+    );
+    expect(() => createMiHandler(manager, { loadTimeoutMs: 1.5 })).toThrow(/loadTimeoutMs/);
   });
 });
