@@ -56,7 +56,8 @@ export function createMiHttpListener(
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBodyBytes) {
       tooLarge();
-      req.destroy();
+      // Destroy only once the 413 is handed to the socket: destroying first could drop it.
+      res.once('finish', () => req.destroy());
       return;
     }
     const chunks: Buffer[] = [];
