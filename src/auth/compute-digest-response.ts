@@ -2,9 +2,9 @@
  * The Digest request-digest as a pure function (RFC 2617 §3.2.2.1–§3.2.2.3, RFC 7616 §3.4.1–§3.4.4,
  * RFC 3261 §22.4). No state, no randomness: the caller supplies nonce, cnonce and nc.
  */
-import { createHash } from 'node:crypto';
 import { DigestAuthError, SipInvalidArgumentError } from '../errors.js';
 import { type DigestAlgorithm, findDigestAlgorithm, isHashAvailable } from './digest-algorithms.js';
+import { hashText } from './one-shot-hash.js';
 
 /** Everything the request-digest depends on except the secret. */
 export interface DigestResponseParams {
@@ -49,13 +49,14 @@ export type DigestResponseInput = DigestResponseParams & DigestSecret;
 
 const MAX_NC = 0xffffffff;
 
-function hashHex(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
+/**
+ * H(data) in lowercase hex with the algorithm's hash; strings as UTF-8 (RFC 7616 §3.4, DIG-11).
+ * @internal shared with the authenticator
+ * @throws DigestAuthError `UNSUPPORTED_ALGORITHM` when node:crypto cannot compute it
+ */
+export function hashHex(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
   try {
-    // Strings are hashed as UTF-8 (RFC 7616 §3.4, DIG-11); node's default for strings, made explicit.
-    const hash = createHash(algorithm.hash);
-    if (typeof data === 'string') hash.update(data, 'utf8');
-    else hash.update(data);
-    return hash.digest('hex');
+    return hashText(algorithm.hash, data);
   } catch (cause) {
     // A hash can vanish at run time (FIPS mode, DIG-43): report it as an unsupported algorithm.
     throw new DigestAuthError(
@@ -121,8 +122,11 @@ function normalizeQop(qop: string | null | undefined): 'auth' | 'auth-int' | und
   );
 }
 
-/** Lower-case a caller's HA1 and check it is hex of the family's length; the value is never echoed. */
-function normalizeHa1(ha1: string, algorithm: DigestAlgorithm): string {
+/**
+ * Lower-case a caller's HA1 and check it is hex of the family's length; the value is never echoed.
+ * @internal shared with the authenticator
+ */
+export function normalizeHa1(ha1: string, algorithm: DigestAlgorithm): string {
   const lower = ha1.toLowerCase();
   if (lower.length !== algorithm.hexLength || !/^[0-9a-f]+$/.test(lower)) {
     throw new SipInvalidArgumentError(
@@ -200,24 +204,53 @@ export function computeDigestResponse(input: DigestResponseInput): string {
   } else {
     throw new SipInvalidArgumentError('Digest "password" (a string) or "ha1" is required');
   }
-  if (algorithm.session) ha1 = hashHex(algorithm, `${ha1}:${nonce}:${cnonce}`);
-
-  let a2 = `${method}:${uri}`;
-  if (qop === 'auth-int') {
-    const body = input.body ?? '';
-    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
-      throw new SipInvalidArgumentError(
-        `Digest "body" must be a string or Uint8Array, received ${typeof body}`,
-      );
-    }
-    a2 += `:${hashHex(algorithm, body)}`;
-  }
-  const ha2 = hashHex(algorithm, a2);
-
-  if (qop === undefined) return hashHex(algorithm, `${ha1}:${nonce}:${ha2}`);
-  if (input.nc === undefined || input.nc === null) {
+  // Same order of refusals as the fields are used: the auth-int body, then nc.
+  if (qop === 'auth-int') checkBody(input.body);
+  if (qop !== undefined && (input.nc === undefined || input.nc === null)) {
     throw new SipInvalidArgumentError('Digest "nc" is required with qop');
   }
-  const nc = formatNonceCount(input.nc);
-  return hashHex(algorithm, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
+  const nc = qop === undefined ? undefined : formatNonceCount(input.nc!);
+  return requestDigest(algorithm, ha1, { method, uri, nonce, cnonce, nc, qop, body: input.body });
+}
+
+function checkBody(body: unknown): string | Uint8Array {
+  const value = body ?? '';
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+    throw new SipInvalidArgumentError(
+      `Digest "body" must be a string or Uint8Array, received ${typeof value}`,
+    );
+  }
+  return value;
+}
+
+/** The checked inputs of {@link requestDigest}. @internal */
+export interface RequestDigestParts {
+  readonly method: string;
+  readonly uri: string;
+  readonly nonce: string;
+  /** Required with qop and with -sess. */
+  readonly cnonce: string | undefined;
+  /** 8 lowercase hex digits; required with qop. */
+  readonly nc: string | undefined;
+  readonly qop: 'auth' | 'auth-int' | undefined;
+  readonly body: string | Uint8Array | null | undefined;
+}
+
+/**
+ * The request-digest from checked parts and the plain HA1 (the -sess session key is derived here).
+ * @internal shared with the authenticator, which has validated everything already
+ * @throws DigestAuthError `UNSUPPORTED_ALGORITHM`; SipInvalidArgumentError for an ill-typed auth-int body
+ */
+export function requestDigest(
+  algorithm: DigestAlgorithm,
+  plainHa1: string,
+  parts: RequestDigestParts,
+): string {
+  const { nonce, cnonce, qop } = parts;
+  const ha1 = algorithm.session ? hashHex(algorithm, `${plainHa1}:${nonce}:${cnonce}`) : plainHa1;
+  let a2 = `${parts.method}:${parts.uri}`;
+  if (qop === 'auth-int') a2 += `:${hashHex(algorithm, checkBody(parts.body))}`;
+  const ha2 = hashHex(algorithm, a2);
+  if (qop === undefined) return hashHex(algorithm, `${ha1}:${nonce}:${ha2}`);
+  return hashHex(algorithm, `${ha1}:${nonce}:${parts.nc}:${cnonce}:${qop}:${ha2}`);
 }

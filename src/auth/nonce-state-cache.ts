@@ -2,12 +2,15 @@
  * Per-nonce client state for Digest: the nonce count and, for -sess algorithms, the cnonce that
  * built the session key (RFC 2617 §3.2.2, §3.2.2.2; DIG-28, DIG-29).
  *
- * One authenticator may serve 100,000 accounts, so the state is a bounded LRU: a Map whose
- * insertion order is the recency order (a hit is re-inserted at the end, the first key is the least
- * recently used). Forgetting a nonce only costs a restart of its count at 00000001, which a server
- * that tracks counts answers with a fresh challenge (stale=true); it never breaks authentication.
+ * One authenticator may serve 100,000 accounts, so the state is a bounded LRU. Recency is an
+ * intrusive doubly linked list through the entries (head = least recently used), so a hit and an
+ * eviction are O(1). Evicting through `Map.keys().next()` is not: V8 leaves deleted Map slots as
+ * holes until the next rehash and the iterator walks them all, which made every insertion into a
+ * full cache cost microseconds. Forgetting a nonce only costs a restart of its count at 00000001,
+ * which a server that tracks counts answers with a fresh challenge (stale=true); it never breaks
+ * authentication.
  */
-import { createHash } from 'node:crypto';
+import { digestKey } from './one-shot-hash.js';
 
 /** Mutable state kept for one (realm, nonce, username). */
 export interface NonceState {
@@ -17,9 +20,22 @@ export interface NonceState {
   sessionCnonce: string | undefined;
 }
 
+/** A state plus its place in the recency list. */
+class Entry implements NonceState {
+  count = 0;
+  sessionCnonce: string | undefined = undefined;
+  prev: Entry | undefined = undefined;
+  next: Entry | undefined = undefined;
+  constructor(readonly key: string) {}
+}
+
 export class NonceStateCache {
   readonly #maxEntries: number;
-  readonly #entries = new Map<string, NonceState>();
+  readonly #entries = new Map<string, Entry>();
+  /** Least recently used. */
+  #head: Entry | undefined = undefined;
+  /** Most recently used. */
+  #tail: Entry | undefined = undefined;
 
   /** @param maxEntries - most nonces remembered; the least recently used is dropped beyond it */
   constructor(maxEntries: number) {
@@ -32,19 +48,26 @@ export class NonceStateCache {
    * nonce text kept in memory.
    */
   touch(realm: string, nonce: string, username: string): NonceState {
-    const key = createHash('sha256').update(`${realm}\0${nonce}\0${username}`, 'utf8').digest('base64');
-    let state = this.#entries.get(key);
-    if (state !== undefined) {
-      this.#entries.delete(key);
-    } else {
-      state = { count: 0, sessionCnonce: undefined };
-      if (this.#entries.size >= this.#maxEntries) {
-        const oldest = this.#entries.keys().next();
-        if (!oldest.done) this.#entries.delete(oldest.value);
+    const key = digestKey(`${realm}\0${nonce}\0${username}`);
+    let entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      if (entry !== this.#tail) {
+        this.#unlink(entry);
+        this.#append(entry);
+      }
+      return entry;
+    }
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#head;
+      if (oldest !== undefined) {
+        this.#unlink(oldest);
+        this.#entries.delete(oldest.key);
       }
     }
-    this.#entries.set(key, state);
-    return state;
+    entry = new Entry(key);
+    this.#entries.set(key, entry);
+    this.#append(entry);
+    return entry;
   }
 
   /** Number of nonces remembered. */
@@ -55,5 +78,26 @@ export class NonceStateCache {
   /** Forget every nonce. */
   clear(): void {
     this.#entries.clear();
+    this.#head = undefined;
+    this.#tail = undefined;
+  }
+
+  #unlink(entry: Entry): void {
+    const { prev, next } = entry;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+  }
+
+  #append(entry: Entry): void {
+    const tail = this.#tail;
+    entry.prev = tail;
+    entry.next = undefined;
+    if (tail === undefined) this.#head = entry;
+    else tail.next = entry;
+    this.#tail = entry;
   }
 }
