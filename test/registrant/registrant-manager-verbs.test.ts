@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RegistrantConfigError, RegistrantNotFoundError, SipInvalidArgumentError } from '../../src/errors.js';
 import type { RegistrantStateEvent } from '../../src/registrant/manager-events.js';
 import { STATE_EVENT_NAMES } from '../../src/registrant/manager-events.js';
-import { RegistrantState, type RegistrantStateName } from '../../src/registrant/registrant-state.js';
+import {
+  isInFlightState,
+  RegistrantState,
+  type RegistrantStateName,
+} from '../../src/registrant/registrant-state.js';
 import {
   account,
   advance,
@@ -64,6 +68,7 @@ type Setup =
   | 'AUTHENTICATING'
   | 'REGISTERED'
   | 'REGISTRAR_ERROR'
+  | 'WRONG_CREDENTIALS'
   | 'UNREGISTERING'
   | 'AUTHENTICATING_UNREGISTER';
 
@@ -97,6 +102,13 @@ async function reach(r: Rig, user: string, setup: Setup): Promise<string> {
     // Wait for the held request itself to reach the double.
     const before = setup === 'REGISTERING' ? 1 : 2;
     await until('the held request', () => registers() >= before);
+    return key;
+  }
+  if (setup === 'WRONG_CREDENTIALS') {
+    const key = r.manager.add(cfg(r, user, { password: 'wrong' }));
+    r.manager.start();
+    await advance(r, 1_000);
+    expect(r.manager.get(key).stateName).toBe('WRONG_CREDENTIALS');
     return key;
   }
   if (setup === 'REGISTRAR_ERROR') {
@@ -199,6 +211,7 @@ describe('forceRegister in every state', () => {
     ['AUTHENTICATING', 'in-flight'],
     ['REGISTERED', 'sent'],
     ['REGISTRAR_ERROR', 'sent'],
+    ['WRONG_CREDENTIALS', 'sent'],
     ['UNREGISTERING', 'disabled'],
     ['AUTHENTICATING_UNREGISTER', 'disabled'],
   ];
@@ -249,6 +262,7 @@ describe('disable and enable in every state', () => {
     ['AUTHENTICATING', 'unregisters'],
     ['REGISTERED', 'unregisters'],
     ['REGISTRAR_ERROR', 'settles'],
+    ['WRONG_CREDENTIALS', 'settles'],
     ['UNREGISTERING', 'no-op'],
     ['AUTHENTICATING_UNREGISTER', 'no-op'],
   ];
@@ -273,6 +287,24 @@ describe('disable and enable in every state', () => {
       const total = r.registrar.stats().registers;
       await advance(r, 300_000);
       expect(r.registrar.stats().registers).toBe(total);
+    });
+
+  for (const setup of [
+    'NOT_REGISTERED',
+    'REGISTERING',
+    'AUTHENTICATING',
+    'REGISTRAR_ERROR',
+    'WRONG_CREDENTIALS',
+  ] as const)
+    it(`enable in ${setup} (already enabled): nothing is sent, the state is kept`, async () => {
+      rig = await authRig();
+      const r = rig;
+      const key = await reach(r, 'alice', setup);
+      const before = r.manager.get(key);
+      const sent = r.manager.stats().registersSent;
+      r.manager.enable(key);
+      expect(r.manager.stats().registersSent).toBe(sent);
+      expect(r.manager.get(key)).toEqual(before);
     });
 
   const enableCases: Setup[] = ['disabled', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER', 'REGISTERED'];
@@ -306,6 +338,7 @@ describe('delete in every state', () => {
     ['AUTHENTICATING', true],
     ['REGISTERED', true],
     ['REGISTRAR_ERROR', false],
+    ['WRONG_CREDENTIALS', false],
     ['UNREGISTERING', true],
     ['AUTHENTICATING_UNREGISTER', true],
   ];
@@ -335,6 +368,50 @@ describe('delete in every state', () => {
         expect(r.manager.stats().unregistersSent - unregistersBefore).toBeGreaterThanOrEqual(1);
       // The un-REGISTER's answer was matched (no late response).
       expect(r.manager.stats().lateResponses).toBe(0);
+    });
+});
+
+describe('upsert of a changed config in every state', () => {
+  // What the call does at once, and where the record ends up once everything is answered.
+  const cases: [
+    Setup,
+    'at once' | 'after the request in flight' | 'when due' | 'nothing',
+    RegistrantStateName,
+  ][] = [
+    ['NOT_REGISTERED', 'when due', 'REGISTERED'],
+    ['disabled', 'nothing', 'NOT_REGISTERED'],
+    ['REGISTERING', 'after the request in flight', 'REGISTERED'],
+    ['AUTHENTICATING', 'after the request in flight', 'REGISTERED'],
+    ['REGISTERED', 'at once', 'REGISTERED'],
+    ['REGISTRAR_ERROR', 'at once', 'REGISTERED'],
+    ['WRONG_CREDENTIALS', 'at once', 'REGISTERED'],
+    ['UNREGISTERING', 'nothing', 'NOT_REGISTERED'],
+    ['AUTHENTICATING_UNREGISTER', 'nothing', 'NOT_REGISTERED'],
+  ];
+  for (const [setup, when, end] of cases)
+    it(`${setup}: ${when === 'nothing' ? 'stays unregistered, the config applies' : `registers with the new config ${when}`}; ends ${end}`, async () => {
+      rig = await authRig();
+      const r = rig;
+      const key = await reach(r, 'alice', setup);
+      const enabled = r.manager.get(key).enabled;
+      const sent = r.manager.stats().registersSent;
+      // The right password (WRONG_CREDENTIALS was set up with a wrong one) and a new expiry.
+      const result = r.manager.upsert(cfg(r, 'alice', { expiry: 1200, enabled }));
+      expect(result).toEqual({ key, action: 'updated' });
+      expect(r.manager.stats().registersSent - sent).toBe(when === 'at once' ? 1 : 0);
+      // The config is swapped at once when idle, at the final outcome of a request in flight.
+      const inFlight = isInFlightState(RegistrantState[setup as RegistrantStateName] ?? 0);
+      expect(r.manager.get(key).requestedExpires).toBe(inFlight ? 3600 : 1200);
+      if (setup === 'NOT_REGISTERED') r.manager.start();
+      await release(r);
+      await advance(r, 100_000);
+      const info = r.manager.get(key);
+      expect(info.stateName).toBe(end);
+      expect(info.requestedExpires).toBe(1200);
+      if (end === 'REGISTERED') {
+        expect(info.expires).toBe(1200);
+        expect(r.registrar.bindings('sip:alice@example.com').map((b) => b.callId)).toEqual([info.callId]);
+      } else expect(r.registrar.bindings('sip:alice@example.com')).toEqual([]);
     });
 });
 
