@@ -57,6 +57,7 @@ import { createCallId, createFromTag } from './dialog-ids.js';
 import { ManagedRecord } from './managed-record.js';
 import {
   type ManagerWarning,
+  type RegistrantConfigField,
   type RegistrantManagerEvents,
   type RegistrantStateEvent,
   STATE_EVENT_NAMES,
@@ -300,7 +301,9 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
    *     and the new one registered in a new dialog;
    *   · any other change keeps the binding and re-registers at once in the same dialog (same
    *     Call-ID, CSeq continuing), so new credentials or a new expiry or route take effect now;
-   *   · `enabled` true→false acts as `disable`, false→true as `enable`.
+   *   · `enabled` true→false acts as `disable`, false→true as `enable`; it is compared with the
+   *     record's effective flag, so a record disabled by `disable()` and upserted with
+   *     `enabled: true` (the default) is enabled again: the config is the wanted state.
    * A record being deleted (its un-REGISTER in flight) comes back as a new record once it is gone
    * (`inserted`).
    *
@@ -543,7 +546,13 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       this.#readd.set(key, config);
       return 'inserted';
     }
-    const changes = configChanges(this.#pending.get(record)?.config ?? record.config, config);
+    // `enabled` is compared with the record's effective flag: the config states the wanted state,
+    // so a record disabled by disable() and upserted with enabled: true is enabled again.
+    const changes: RegistrantConfigField[] = configChanges(
+      this.#pending.get(record)?.config ?? record.config,
+      config,
+    ).filter((field) => field !== 'enabled');
+    if (record.enabled !== config.enabled) changes.push('enabled');
     if (changes.length === 0) return 'unchanged';
     if (this.listenerCount('updated') > 0)
       this.#emitSafe('updated', {
@@ -589,9 +598,11 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       return;
     }
     const wasEnabled = record.enabled;
+    // Only `enabled` changed (e.g. already acted on as a verb while in flight): no new REGISTER.
+    const requestChanged = configChanges(record.config, config).some((field) => field !== 'enabled');
     this.#swapConfig(record, config);
     if (wasEnabled !== config.enabled) this.#syncEnabled(record, config.enabled);
-    else if (config.enabled && record.lastRegisterSentAt >= 0) {
+    else if (config.enabled && requestChanged && record.lastRegisterSentAt >= 0) {
       // Re-register now with the new config, same dialog; a new config starts a fresh back-off.
       // (A record that never sent anything registers when its turn comes, as an added one does.)
       record.failureCount = 0;

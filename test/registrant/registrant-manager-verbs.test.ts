@@ -534,6 +534,34 @@ describe('upsert', () => {
     expect(r.manager.get(key)).toMatchObject({ stateName: 'REGISTERED', expires: 3600 });
   });
 
+  it('enabled false→true while the un-REGISTER is in flight: one registration afterwards, not two', async () => {
+    rig = await authRig();
+    const r = rig;
+    const key = await reach(r, 'alice', 'UNREGISTERING');
+    const sent = r.manager.stats().registersSent;
+    expect(r.manager.upsert(cfg(r, 'alice', { enabled: true })).action).toBe('updated');
+    await release(r);
+    await advance(r, 100_000);
+    expect(r.manager.get(key)).toMatchObject({ stateName: 'REGISTERED', enabled: true });
+    // One attempt: the challenge, then the answer.
+    expect(r.manager.stats().registersSent - sent).toBe(2);
+  });
+
+  it('enabled is compared with the effective flag: after disable(), the same config (enabled) enables again', async () => {
+    rig = await authRig();
+    const r = rig;
+    const key = await reach(r, 'alice', 'REGISTERED');
+    r.manager.disable(key);
+    await advance(r, 1_000);
+    expect(r.manager.upsert(cfg(r, 'alice', { enabled: false })).action).toBe('unchanged');
+    const updated: unknown[] = [];
+    r.manager.on('updated', (e) => updated.push(e.changes));
+    expect(r.manager.reload([cfg(r, 'alice')])).toMatchObject({ updated: [key] });
+    expect(updated).toEqual([['enabled']]);
+    await advance(r, 1_000);
+    expect(r.manager.get(key)).toMatchObject({ stateName: 'REGISTERED', enabled: true });
+  });
+
   it('enabled true→false acts as disable (un-REGISTER), false→true as enable', async () => {
     rig = await authRig();
     const r = rig;
