@@ -56,11 +56,17 @@ function parseQValue(text: string | undefined): number | undefined {
   const first = text.charCodeAt(0);
   if (first !== 0x30 && first !== 0x31) return undefined;
   if (text.length > 1 && text.charCodeAt(1) !== 0x2e) return undefined;
+  // The digits after the point as an integer over a power of ten: both are exact, so the division
+  // gives the double nearest the decimal, as Number(text) does, without a string-to-number call.
+  let fraction = 0;
+  let scale = 1;
   for (let i = 2; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x30 || code > 0x39 || (first === 0x31 && code !== 0x30)) return undefined;
+    fraction = fraction * 10 + (code - 0x30);
+    scale *= 10;
   }
-  return Number(text.length === 2 ? text.slice(0, 1) : text);
+  return first === 0x31 ? 1 : fraction / scale;
 }
 
 /** Parses one contact-param (a single value of the list, not `*`). */

@@ -200,6 +200,77 @@ export function classifyHost(text: string, start = 0, end = text.length): HostTy
   return isHostname(text, start, end) ? 'domain' : undefined;
 }
 
+// Characters of a hostname or IPv4 address for scanHostname: digits, '.', and the rest (letters,
+// '-', '_'); 0 for anything that ends the host.
+const DIGIT = 1;
+const DOT = 2;
+const OTHER = 3;
+const HOST_CHARS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  if (isDigit(code)) HOST_CHARS[code] = DIGIT;
+  else if (code === 0x2e) HOST_CHARS[code] = DOT;
+  else if (isAlpha(code) || code === 0x2d || code === 0x5f) HOST_CHARS[code] = OTHER;
+}
+
+/** {@link scanHostname} kinds (the low two bits of its result). */
+export const SCANNED_NEITHER = 0;
+export const SCANNED_DOMAIN = 1;
+export const SCANNED_IPV4 = 2;
+
+/**
+ * Reads a host that is not an `[IPv6]` reference from `start` to the first character no hostname
+ * or IPv4 address can hold (letters, digits, `-`, `_`, `.` can), classifying it on the way, so the
+ * parsers that find a host's end by scanning do not walk it a second time. Returns
+ * `end * 4 + kind`, kind being {@link SCANNED_DOMAIN} or {@link SCANNED_IPV4} when
+ * `classifyHost(text, start, end)` would say `domain` or `ipv4`, {@link SCANNED_NEITHER} otherwise.
+ * @internal
+ */
+export function scanHostname(text: string, start: number): number {
+  const length = text.length;
+  let digitsOnly = true;
+  let labelsOk = true;
+  let labelStart = start;
+  let lastLabelStart = start;
+  // The dotted quad as parseIPv4 reads it: four parts of 1-3 digits, each at most 255.
+  let dots = 0;
+  let partDigits = 0;
+  let partValue = 0;
+  let quadOk = true;
+  let i = start;
+  for (; i < length; i++) {
+    const code = text.charCodeAt(i);
+    const kind = code < 0x80 ? HOST_CHARS[code]! : 0;
+    if (kind === DIGIT) {
+      partValue = partValue * 10 + (code - 0x30);
+      if (++partDigits > 3 || partValue > 255) quadOk = false;
+    } else if (kind === OTHER) digitsOnly = false;
+    else if (kind === DOT) {
+      // Same label rules as isHostname: not empty, no '-' at either end.
+      if (i === labelStart || text.charCodeAt(labelStart) === 0x2d || text.charCodeAt(i - 1) === 0x2d) {
+        labelsOk = false;
+      }
+      lastLabelStart = labelStart;
+      labelStart = i + 1;
+      if (partDigits === 0 || ++dots > 3) quadOk = false;
+      partDigits = 0;
+      partValue = 0;
+    } else break;
+  }
+  if (i === start) return i * 4 + SCANNED_NEITHER;
+  if (digitsOnly) {
+    return i * 4 + (quadOk && dots === 3 && partDigits > 0 ? SCANNED_IPV4 : SCANNED_NEITHER);
+  }
+  // The last label (before one optional trailing dot) must also start with a letter, which is what
+  // tells a name from a malformed address such as 192.0.2.256a.
+  let lastStart: number;
+  if (text.charCodeAt(i - 1) === 0x2e) lastStart = lastLabelStart;
+  else {
+    lastStart = labelStart;
+    if (text.charCodeAt(lastStart) === 0x2d || text.charCodeAt(i - 1) === 0x2d) labelsOk = false;
+  }
+  return i * 4 + (labelsOk && isAlpha(text.charCodeAt(lastStart)) ? SCANNED_DOMAIN : SCANNED_NEITHER);
+}
+
 /**
  * True when `text` is an RFC 3261 `received` address: IPv4, a bare IPv6 address, or a bracketed
  * `[IPv6]` reference (RFC 5118 §4.5; checklist TRN-07). Allocation-free, for the Via parser.

@@ -138,6 +138,10 @@ function isBareValueChar(code: number): boolean {
   return isTokenChar(code) || code === 0x3a || code === 0x5b || code === 0x5d;
 }
 
+// What parseParams accepts in an unquoted value: token characters and ':' (bare IPv6 received=).
+const BARE_VALUE_CHARS = new Uint8Array(128);
+for (let code = 0; code < 128; code++) BARE_VALUE_CHARS[code] = isTokenChar(code) || code === 0x3a ? 1 : 0;
+
 /**
  * An ordered list of parameters with case-insensitive lookup. Names are unique: `set` replaces.
  */
@@ -316,7 +320,7 @@ export function parseParams(text: string, header: string, start = 0): GenericPar
         const valueStart = i;
         while (i < end) {
           const c = text.charCodeAt(i);
-          if (!isTokenCode(c) && c !== 0x3a) break;
+          if (c >= 0x80 || BARE_VALUE_CHARS[c] !== 1) break;
           i++;
         }
         if (i === valueStart) badParams(header, `parameter '${name}' has '=' but no valid value`);

@@ -15,7 +15,7 @@
  */
 
 import { SipParseError } from '../errors.js';
-import { classifyHost, type HostType } from './host.js';
+import { classifyHost, type HostType, SCANNED_DOMAIN, SCANNED_IPV4, scanHostname } from './host.js';
 import { isToken, isTokenCode } from './lexer.js';
 import {
   type GenericParam,
@@ -344,18 +344,30 @@ function parseHostPort(
 ): SipUri {
   const end = text.length;
   let i = hostStart;
+  let hostType: HostType | undefined;
   if (text.charCodeAt(i) === 0x5b) {
     const close = text.indexOf(']', i);
     if (close === -1) uriFail(header, `unterminated [IPv6] reference`);
     i = close + 1;
+    hostType = classifyHost(text, hostStart, i);
   } else {
-    while (i < end) {
-      const code = text.charCodeAt(i);
-      if (code === 0x3a || code === 0x3b || code === 0x3f) break;
-      i++;
+    // The host ends at ':', ';', '?' or the end. A name or address is read and classified in one
+    // pass; when something else stops it, the host runs on to the real end and is classified whole.
+    const scanned = scanHostname(text, i);
+    i = scanned >>> 2;
+    const code = text.charCodeAt(i);
+    if (i === end || code === 0x3a || code === 0x3b || code === 0x3f) {
+      const kind = scanned & 3;
+      hostType = kind === SCANNED_DOMAIN ? 'domain' : kind === SCANNED_IPV4 ? 'ipv4' : undefined;
+    } else {
+      while (i < end) {
+        const c = text.charCodeAt(i);
+        if (c === 0x3a || c === 0x3b || c === 0x3f) break;
+        i++;
+      }
+      hostType = classifyHost(text, hostStart, i);
     }
   }
-  const hostType = classifyHost(text, hostStart, i);
   if (hostType === undefined) {
     uriFail(
       header,

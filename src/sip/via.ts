@@ -13,7 +13,15 @@
  */
 
 import { SipInvalidArgumentError, SipParseError } from '../errors.js';
-import { classifyHost, type HostType, isAddressLiteral, parseIPv6 } from './host.js';
+import {
+  classifyHost,
+  type HostType,
+  isAddressLiteral,
+  parseIPv6,
+  SCANNED_DOMAIN,
+  SCANNED_IPV4,
+  scanHostname,
+} from './host.js';
 import { isToken, isTokenCode, isWsp, splitOutside } from './lexer.js';
 import type { SipMessage } from './message.js';
 import { formatParams, type GenericParam, type GenericParams, paramList, parseParams } from './params.js';
@@ -93,31 +101,54 @@ function portValue(text: string, start: number, end: number, what: string): numb
 }
 
 function parseOneVia(text: string): ParsedVia {
-  let i = skipWsp(text, 0);
-  let end = tokenEnd(text, i, 'protocol name');
-  const protocolName = upperSlice(text, i, end);
-  i = expectAt(text, end, 0x2f, "'/' after the protocol name");
-  end = tokenEnd(text, i, 'protocol version');
-  const protocolVersion = text.slice(i, end);
-  i = expectAt(text, end, 0x2f, "'/' after the protocol version");
+  let protocolName: string;
+  let protocolVersion: string;
+  let i: number;
+  let end: number;
+  if (text.startsWith('SIP/2.0/')) {
+    // What every element sends; the general path below reads it the same way.
+    protocolName = 'SIP';
+    protocolVersion = '2.0';
+    i = skipWsp(text, 8);
+  } else {
+    i = skipWsp(text, 0);
+    end = tokenEnd(text, i, 'protocol name');
+    protocolName = upperSlice(text, i, end);
+    i = expectAt(text, end, 0x2f, "'/' after the protocol name");
+    end = tokenEnd(text, i, 'protocol version');
+    protocolVersion = text.slice(i, end);
+    i = expectAt(text, end, 0x2f, "'/' after the protocol version");
+  }
   end = tokenEnd(text, i, 'transport');
   const transport = upperSlice(text, i, end);
   i = skipWsp(text, end);
   if (i === end) viaFail('expected whitespace between the transport and sent-by');
 
   const hostStart = i;
+  let hostType: HostType | undefined;
   if (text.charCodeAt(i) === 0x5b) {
     const close = text.indexOf(']', i);
     if (close === -1) viaFail('unterminated [IPv6] reference in sent-by');
     i = close + 1;
+    hostType = classifyHost(text, hostStart, i);
   } else {
-    while (i < text.length) {
-      const code = text.charCodeAt(i);
-      if (code === 0x3a || code === 0x3b || isWsp(code)) break;
-      i++;
+    // sent-by's host ends at ':', ';', whitespace or the end; read and classified in one pass unless
+    // something else stops the scan, in which case the whole extent is classified as before.
+    const scanned = scanHostname(text, i);
+    i = scanned >>> 2;
+    const code = text.charCodeAt(i);
+    if (i === text.length || code === 0x3a || code === 0x3b || isWsp(code)) {
+      const kind = scanned & 3;
+      hostType = kind === SCANNED_DOMAIN ? 'domain' : kind === SCANNED_IPV4 ? 'ipv4' : undefined;
+    } else {
+      while (i < text.length) {
+        const c = text.charCodeAt(i);
+        if (c === 0x3a || c === 0x3b || isWsp(c)) break;
+        i++;
+      }
+      hostType = classifyHost(text, hostStart, i);
     }
   }
-  const hostType = classifyHost(text, hostStart, i);
   if (hostType === undefined) viaFail('sent-by host is not a hostname, IPv4 address or [IPv6] reference');
   const host = text.slice(hostStart, i);
 

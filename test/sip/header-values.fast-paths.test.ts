@@ -270,3 +270,72 @@ describe('challenges: known auth-param names', () => {
     expect(c.params.algorithm).toBe('md5');
   });
 });
+
+describe('hosts read and classified in one pass', () => {
+  it('ABNF-04 names, addresses and look-alikes get the same verdict in a URI and in a Via', () => {
+    const cases: [string, string | undefined][] = [
+      ['example.com', 'domain'],
+      ['example.com.', 'domain'],
+      ['a_b.example', 'domain'],
+      ['192.0.2.10', 'ipv4'],
+      ['192.000.002.010', 'ipv4'],
+      ['192.0.2.256', undefined],
+      ['1.2.3.4.', undefined],
+      ['1.2.3', undefined],
+      ['1.2.3.4.5', undefined],
+      ['1234.2.3.4', undefined],
+      ['192.0.2.1a', undefined],
+      ['a-.example', undefined],
+      ['-a.example', undefined],
+      ['a..example', undefined],
+      ['example.1', undefined],
+      ['.', undefined],
+    ];
+    for (const [host, type] of cases) {
+      for (const [text, parse] of [
+        [`sip:u@${host}:5060;lr`, () => sipUri(`sip:u@${host}:5060;lr`)],
+        [
+          `SIP/2.0/UDP ${host}:5060;branch=z9hG4bK1`,
+          () => parseVia(`SIP/2.0/UDP ${host}:5060;branch=z9hG4bK1`)[0]!,
+        ],
+      ] as const) {
+        if (type === undefined) expect(() => parse(), text).toThrow(SipParseError);
+        else expect(parse(), text).toMatchObject({ host, hostType: type, port: 5060 });
+      }
+    }
+  });
+
+  it('ABNF-04 a character that cannot be in a host is reported with the whole host as written', () => {
+    expect(parseError(() => parseUri('sip:u@exa mple.com;lr')).message).toBe(
+      'invalid URI: host "exa mple.com" is not a hostname, IPv4 address or [IPv6] reference',
+    );
+    expect(parseError(() => parseVia('SIP/2.0/UDP exa%mple.com;branch=x')).message).toBe(
+      'Via: sent-by host is not a hostname, IPv4 address or [IPv6] reference',
+    );
+  });
+
+  it('ABNF-06 a Via that starts SIP/2.0/ may still have whitespace before the transport', () => {
+    const via = parseVia('SIP/2.0/ tcp host.example ;branch=z9hG4bK1')[0]!;
+    expect([via.protocolName, via.protocolVersion, via.transport, via.host]).toEqual([
+      'SIP',
+      '2.0',
+      'TCP',
+      'host.example',
+    ]);
+  });
+});
+
+describe('Contact q', () => {
+  it('ABNF-07 every qvalue spelling reads as Number() would read it', () => {
+    for (const q of ['0', '0.', '0.5', '0.8', '0.05', '0.123', '0.999', '0.000', '1', '1.', '1.0', '1.000']) {
+      const list = parseContactList([`<sip:a@h>;q=${q}`]);
+      if (list.star) throw new Error('unexpected star');
+      expect(Object.is(list.contacts[0]!.q, Number(q.endsWith('.') ? q.slice(0, -1) : q)), q).toBe(true);
+    }
+    for (const q of ['1.5', '2', '0.1234', '.5', '0-5', '01']) {
+      const list = parseContactList([`<sip:a@h>;q=${q}`]);
+      if (list.star) throw new Error('unexpected star');
+      expect(list.contacts[0]!.q, q).toBeUndefined();
+    }
+  });
+});
