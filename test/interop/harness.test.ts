@@ -651,8 +651,13 @@ describe('Kamailio harness start-up failures (fake binaries, no Kamailio needed)
     const kamcmdPath = await fakeKamailio('kamcmd-ok', 'echo "kamailio 0.0.0-fake"');
     const registrar = await startKamailioRegistrar({ kamailioPath, kamcmdPath, stopTimeoutMs: 200 });
     expect(registrar.isRunning()).toBe(true);
-    if (existsSync('/proc/self/stat'))
+    if (existsSync('/proc/self/stat')) {
+      // The fake forks its `sleep 30` after it starts: wait (bounded) until the group has both.
+      const deadline = performance.now() + 3_000;
+      while (livingGroupMembers(registrar.pid).length < 2 && performance.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       expect(livingGroupMembers(registrar.pid).length).toBeGreaterThanOrEqual(2);
+    }
     const started = performance.now();
     await registrar.stop();
     expect(performance.now() - started).toBeLessThan(2_000);
