@@ -155,10 +155,22 @@ function parseOneVia(text: string): ParsedVia {
   let port: number | undefined;
   i = skipWsp(text, i);
   if (text.charCodeAt(i) === 0x3a) {
+    // 1*DIGIT up to whitespace, ';' or the end, read in the same pass; the value stops growing
+    // past 65535, which is an error anyway.
     const portStart = skipWsp(text, i + 1);
-    i = portStart;
-    while (i < text.length && !isWsp(text.charCodeAt(i)) && text.charCodeAt(i) !== 0x3b) i++;
-    port = portValue(text, portStart, i, 'sent-by port');
+    let value = 0;
+    let digits = true;
+    for (i = portStart; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 0x3b || isWsp(code)) break;
+      const digit = code - 0x30;
+      if (digit < 0 || digit > 9) digits = false;
+      else if (value <= 65535) value = value * 10 + digit;
+    }
+    if (!digits || i === portStart || value < 1 || value > 65535) {
+      viaFail('sent-by port must be a number from 1 to 65535');
+    }
+    port = value;
   }
 
   const params = parseParams(text, 'Via', i);

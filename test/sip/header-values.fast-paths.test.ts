@@ -325,6 +325,18 @@ describe('hosts read and classified in one pass', () => {
   });
 });
 
+describe('Via sent-by port read in one pass', () => {
+  it('ABNF-06 ABNF-07 the port allows whitespace around the colon and leading zeros, and stays within 1-65535', () => {
+    expect(parseVia('SIP/2.0/UDP h.example : 05060 ;branch=z9hG4bK1')[0]!.port).toBe(5060);
+    expect(parseVia('SIP/2.0/UDP h.example:65535')[0]!.port).toBe(65535);
+    for (const port of ['0', '65536', '5o60', '', '99999999999']) {
+      expect(parseError(() => parseVia(`SIP/2.0/UDP h.example:${port};branch=z9hG4bK1`)).message, port).toBe(
+        'Via: sent-by port must be a number from 1 to 65535',
+      );
+    }
+  });
+});
+
 describe('Contact q', () => {
   it('ABNF-07 every qvalue spelling reads as Number() would read it', () => {
     for (const q of ['0', '0.', '0.5', '0.8', '0.05', '0.123', '0.999', '0.000', '1', '1.', '1.0', '1.000']) {
