@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { TransportError } from '../errors.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import type { InboundSource, Transport, TransportTarget } from '../transport/transport.js';
+import type { DeadlineQueue } from './deadline-queue.js';
 import { createSyntheticResponse } from './synthetic-response.js';
 import type { TransactionTimers } from './timers.js';
 
@@ -90,6 +91,14 @@ export interface ClientTransactionHost {
   readonly timers: TransactionTimers;
   readonly transport: Transport;
   readonly counters: TransactionCounters;
+  /**
+   * The layer's queues for the fixed-duration timers (one clock timer each, whatever the number of
+   * transactions): Timer F (timerF), the first Timer E (T1) and Timer K (T4). Later Timer E
+   * intervals (2·T1, 4·T1, T2 …) only happen when a request goes unanswered and use the clock.
+   */
+  readonly timerF: DeadlineQueue<ClientTransaction>;
+  readonly firstTimerE: DeadlineQueue<ClientTransaction>;
+  readonly timerK: DeadlineQueue<ClientTransaction>;
   /** Called once when the transaction reaches Terminated, so the layer forgets it (TXN-11). */
   transactionTerminated(transaction: ClientTransaction): void;
   /** A handler threw. */
@@ -98,12 +107,17 @@ export interface ClientTransactionHost {
 
 /** Request fields a response must echo; extracted once, compared per response (SEC-01). */
 export interface TransactionIdentity {
-  /** Lower-cased branch: the lookup key. */
+  /**
+   * The lookup key: the branch as created (`z9hG4bK` + lower-case hex), so a response echoing it
+   * byte for byte is found without lower-casing; other spellings are canonicalised by the layer.
+   */
   readonly key: string;
   readonly callId: string;
-  /** The request's From value as sent, for a cheap equality check before parsing. */
+  /**
+   * The request's From value as sent: equal text means an equal tag; otherwise both are parsed to
+   * compare tags (rare, so the tag is not kept: a completed transaction lingers T4).
+   */
   readonly from: string;
-  readonly fromTag: string | undefined;
   readonly cseq: number;
   readonly method: string;
   /** sent-by host of our Via, lower case without brackets, and its port (RSP-05). */
@@ -126,20 +140,39 @@ export interface TransactionIdentity {
  * transports and is zero on reliable ones (TXN-06). On Terminated every timer is cleared and the
  * layer forgets the transaction (TXN-11). Created only by `TransactionLayer.sendRequest`.
  */
-export class ClientTransaction implements ClientTransactionHandle {
+export class ClientTransaction implements ClientTransactionHandle, TransactionIdentity {
   readonly branch: string;
   readonly id: TransactionRecordId | undefined;
-  readonly identity: TransactionIdentity;
   readonly target: TransportTarget;
-  readonly request: SipRequest;
+  // The identity is kept in the transaction's own fields (one object less per transaction, which
+  // lingers T4 after its final).
+  readonly key: string;
+  readonly callId: string;
+  readonly from: string;
+  readonly cseq: number;
+  readonly method: string;
+  readonly sentByHost: string;
+  readonly sentByPort: number;
+  /**
+   * The request and its wire bytes, needed until the final outcome (retransmissions, synthetic
+   * responses, the event). Dropped then: a completed UDP transaction lingers T4 (5 s) to absorb
+   * retransmitted finals, and at 1,000 registrations/s keeping every request and its bytes that long
+   * meant megabytes promoted to the old generation for nothing.
+   */
+  #request: SipRequest | undefined;
   #host: ClientTransactionHost;
-  #bytes: Uint8Array;
+  #bytes: Uint8Array | undefined;
   #handler: TransactionHandler;
   #reliable: boolean;
   #state: ClientTransactionState = 'Trying';
+  /** Tickets in the host's queues; -1 when not queued. */
+  #ticketF = -1;
+  #ticketFirstE = -1;
+  #ticketK = -1;
+  /** Timer F's deadline: a Timer E falling due with it sends nothing (the timeout wins). */
+  #dueF = 0;
+  /** Timer E after the first one. */
   #timerE: TimerHandle | undefined;
-  #timerF: TimerHandle | undefined;
-  #timerK: TimerHandle | undefined;
   #intervalE: number;
 
   constructor(
@@ -157,8 +190,15 @@ export class ClientTransaction implements ClientTransactionHandle {
     this.#host = host;
     this.branch = init.branch;
     this.id = init.id;
-    this.identity = init.identity;
-    this.request = init.request;
+    const identity = init.identity;
+    this.key = identity.key;
+    this.callId = identity.callId;
+    this.from = identity.from;
+    this.cseq = identity.cseq;
+    this.method = identity.method;
+    this.sentByHost = identity.sentByHost;
+    this.sentByPort = identity.sentByPort;
+    this.#request = init.request;
     this.#bytes = init.bytes;
     this.target = init.target;
     this.#handler = init.handler;
@@ -170,19 +210,42 @@ export class ClientTransaction implements ClientTransactionHandle {
     return this.#state;
   }
 
+  /** The request fields a response must echo (SEC-01). */
+  get identity(): TransactionIdentity {
+    return this;
+  }
+
   /**
    * Enter Trying: arm Timer F, arm Timer E on unreliable transports, hand the request to the
    * transport (RFC 3261 §17.1.2.2; TXN-02..04). Never calls the handler synchronously: a send failure
    * arrives through the transport's rejected promise. @internal
    */
   start(): void {
-    const { clock, timers } = this.#host;
-    // Timer F is armed before Timer E so that, when both fall due together, the timeout wins and no
-    // retransmission is sent in the same instant (a clock fires ties in creation order).
-    this.#timerF = clock.setTimeout(this.#onTimerF, timers.timerF);
-    if (!this.#reliable) this.#timerE = clock.setTimeout(this.#onTimerE, this.#intervalE);
-    this.#host.counters.sent++;
+    const host = this.#host;
+    const now = host.clock.now();
+    this.#dueF = now + host.timers.timerF;
+    this.#ticketF = host.timerF.add(this, this.#dueF);
+    if (!this.#reliable) this.#ticketFirstE = host.firstTimerE.add(this, now + this.#intervalE);
+    host.counters.sent++;
     this.#transmit();
+  }
+
+  /** Timer F from the layer's queue. @internal */
+  timerFDue(): void {
+    this.#ticketF = -1;
+    this.#onTimerF();
+  }
+
+  /** The first Timer E from the layer's queue. @internal */
+  firstTimerEDue(): void {
+    this.#ticketFirstE = -1;
+    this.#onTimerE();
+  }
+
+  /** Timer K from the layer's queue. @internal */
+  timerKDue(): void {
+    this.#ticketK = -1;
+    if (this.#state === 'Completed') this.#terminate();
   }
 
   /** A response the layer matched to this transaction (TXN-09, SEC-01). @internal */
@@ -215,6 +278,7 @@ export class ClientTransaction implements ClientTransactionHandle {
     this.#complete();
     this.#host.counters.finalsDelivered++;
     this.#deliver(this.#handler.onFinal, response, false, undefined, source, received, rport);
+    this.#release();
   }
 
   /**
@@ -231,48 +295,49 @@ export class ClientTransaction implements ClientTransactionHandle {
 
   abandon(): void {
     if (this.#state !== 'Terminated') this.#terminate();
+    this.#release();
   }
 
   #transmit(): void {
     let sending: Promise<void>;
     try {
-      sending = this.#host.transport.send(this.target, this.#bytes);
+      sending = this.#host.transport.send(this.target, this.#bytes!);
     } catch (error) {
       // The Transport contract says send() never throws; a host stack's adapter might.
       sending = Promise.reject(error);
     }
-    sending.then(undefined, this.#onSendError);
+    // A closure per send rather than a bound field: a field would live as long as the transaction
+    // (T4 after the final), this one only until the send settles.
+    sending.then(undefined, (cause: unknown) => this.#onSendError(cause));
   }
 
-  // Timer callbacks are fields so arming a timer allocates no closure.
-  #onTimerE = (): void => {
+  #onTimerE(): void {
     this.#timerE = undefined;
     const state = this.#state;
     if (state !== 'Trying' && state !== 'Proceeding') return;
+    const clock = this.#host.clock;
+    // Timer F due at the same instant: the timeout wins, no retransmission is sent (RFC 3261
+    // §17.1.2.2 stops retransmitting when the transaction times out).
+    if (clock.now() >= this.#dueF) return;
     // Trying: double up to T2 (0.5, 1, 2, 4, 4 … s with defaults; Erratum 2769). Proceeding: T2.
     const t2 = this.#host.timers.t2;
     this.#intervalE = state === 'Trying' ? Math.min(this.#intervalE * 2, t2) : t2;
     this.#host.counters.retransmissions++;
     this.#transmit();
-    this.#timerE = this.#host.clock.setTimeout(this.#onTimerE, this.#intervalE);
-  };
+    // Only an unanswered request gets here: the closure is no cost on the common path.
+    this.#timerE = clock.setTimeout(() => this.#onTimerE(), this.#intervalE);
+  }
 
-  #onTimerF = (): void => {
-    this.#timerF = undefined;
+  #onTimerF(): void {
     const state = this.#state;
     if (state !== 'Trying' && state !== 'Proceeding') return;
     // RFC 3261 §17.1.2.2 / §8.1.3.1: a timeout is reported to the TU as a 408 (TXN-07, RSP-01).
     this.#host.counters.timeouts++;
     this.#terminate();
     this.#deliverSynthetic(408, 'Request Timeout', undefined);
-  };
+  }
 
-  #onTimerK = (): void => {
-    this.#timerK = undefined;
-    if (this.#state === 'Completed') this.#terminate();
-  };
-
-  #onSendError = (cause: unknown): void => {
+  #onSendError(cause: unknown): void {
     const state = this.#state;
     // A failure reported after the final response (or after abandon) changes nothing.
     if (state !== 'Trying' && state !== 'Proceeding') return;
@@ -288,38 +353,48 @@ export class ClientTransaction implements ClientTransactionHandle {
     // RFC 3261 §17.1.4 / §8.1.3.1: a transport error is reported as a 503 (TXN-08, RSP-02).
     this.#terminate();
     this.#deliverSynthetic(503, unavailableReason(error), error);
-  };
+  }
 
   /** Trying/Proceeding → Completed on a final: stop E and F, start K (T4 unreliable, 0 reliable). */
   #complete(): void {
-    const clock = this.#host.clock;
     this.#state = 'Completed';
-    if (this.#timerE !== undefined) clock.clearTimeout(this.#timerE);
-    if (this.#timerF !== undefined) clock.clearTimeout(this.#timerF);
-    this.#timerE = undefined;
-    this.#timerF = undefined;
-    const t4 = this.#host.timers.t4;
+    this.#stopTimersEF();
+    const host = this.#host;
+    const t4 = host.timers.t4;
     // Timer K = 0 on reliable transports: terminate now rather than arm a zero timer.
     if (this.#reliable || t4 === 0) this.#terminate();
-    else this.#timerK = clock.setTimeout(this.#onTimerK, t4);
+    else this.#ticketK = host.timerK.add(this, host.clock.now() + t4);
+  }
+
+  #stopTimersEF(): void {
+    const host = this.#host;
+    if (this.#timerE !== undefined) host.clock.clearTimeout(this.#timerE);
+    this.#timerE = undefined;
+    if (this.#ticketFirstE !== -1) host.firstTimerE.remove(this.#ticketFirstE);
+    if (this.#ticketF !== -1) host.timerF.remove(this.#ticketF);
+    this.#ticketFirstE = -1;
+    this.#ticketF = -1;
   }
 
   #terminate(): void {
-    const clock = this.#host.clock;
     this.#state = 'Terminated';
-    if (this.#timerE !== undefined) clock.clearTimeout(this.#timerE);
-    if (this.#timerF !== undefined) clock.clearTimeout(this.#timerF);
-    if (this.#timerK !== undefined) clock.clearTimeout(this.#timerK);
-    this.#timerE = undefined;
-    this.#timerF = undefined;
-    this.#timerK = undefined;
+    this.#stopTimersEF();
+    if (this.#ticketK !== -1) this.#host.timerK.remove(this.#ticketK);
+    this.#ticketK = -1;
     this.#host.transactionTerminated(this);
   }
 
   #deliverSynthetic(status: number, reason: string, error: TransportError | undefined): void {
-    const response = createSyntheticResponse(this.request, status, reason);
+    const response = createSyntheticResponse(this.#request!, status, reason);
     this.#host.counters.finalsDelivered++;
     this.#deliver(this.#handler.onFinal, response, true, error, undefined, undefined, undefined);
+    this.#release();
+  }
+
+  /** After the final outcome nothing sends or reports again: let the request and bytes go. */
+  #release(): void {
+    this.#request = undefined;
+    this.#bytes = undefined;
   }
 
   #deliver(
@@ -334,7 +409,7 @@ export class ClientTransaction implements ClientTransactionHandle {
     const event: TransactionResponseEvent = {
       id: this.id,
       branch: this.branch,
-      request: this.request,
+      request: this.#request!,
       response,
       synthetic,
       error,

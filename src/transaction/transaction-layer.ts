@@ -10,7 +10,7 @@ import { encodeMessage } from '../sip/serializer.js';
 import { getVias, type ParsedVia } from '../sip/via.js';
 import type { InboundSource, Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
 import { describe } from '../transport/transport-address.js';
-import { createBranch } from './branch.js';
+import { BRANCH_MAGIC_COOKIE, createBranch } from './branch.js';
 import {
   ClientTransaction,
   type ClientTransactionHandle,
@@ -21,6 +21,7 @@ import {
   type TransactionRecordId,
   type TransactionResponseEvent,
 } from './client-transaction.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { resolveTransactionTimers, type TransactionTimerOptions, type TransactionTimers } from './timers.js';
 
 /** Options of {@link TransactionLayer}. */
@@ -198,6 +199,9 @@ export class TransactionLayer {
       timers: this.#timers,
       transport,
       counters: this.#counters,
+      timerF: new DeadlineQueue<ClientTransaction>(clock, (transaction) => transaction.timerFDue()),
+      firstTimerE: new DeadlineQueue<ClientTransaction>(clock, (transaction) => transaction.firstTimerEDue()),
+      timerK: new DeadlineQueue<ClientTransaction>(clock, (transaction) => transaction.timerKDue()),
       transactionTerminated(transaction) {
         layer.#transactions.delete(transaction.identity.key);
       },
@@ -262,16 +266,15 @@ export class TransactionLayer {
       throw new SipInvalidArgumentError(
         `target.host: strictSource needs an IP address to compare sources with, received ${JSON.stringify(target.host)}`,
       );
-    const { callId, from, fromTag, cseq, method } = readRequestIdentity(request);
+    const { callId, from, cseq, method } = readRequestIdentity(request);
 
     const branch = createBranch();
     this.#writeTopVia(request, branch);
     const bytes = encodeMessage(request);
     const identity: TransactionIdentity = {
-      key: branch.toLowerCase(),
+      key: branch,
       callId,
       from,
-      fromTag,
       cseq,
       method,
       sentByHost: this.#sentByHost,
@@ -317,6 +320,9 @@ export class TransactionLayer {
     const error = new TransportError('ERR_TRANSPORT_CLOSED', 'transaction layer closed');
     for (const transaction of [...this.#transactions.values()]) transaction.fail(error);
     this.#transactions.clear();
+    this.#host.timerF.clear();
+    this.#host.firstTimerE.clear();
+    this.#host.timerK.clear();
   }
 
   #writeTopVia(request: SipRequest, branch: string): void {
@@ -376,7 +382,7 @@ export class TransactionLayer {
       this.#drops.badVia++;
       return;
     }
-    const transaction = this.#transactions.get(branch.toLowerCase());
+    const transaction = this.#transactions.get(branch) ?? this.#findBranchIgnoringCase(branch);
     if (transaction === undefined) {
       // RFC 3261 §18.1.2 (TXN-10): a stray response; a UA discards it.
       this.#drops.stray++;
@@ -404,6 +410,20 @@ export class TransactionLayer {
     transaction.receive(response, source, viaReceived(via), viaRport(via));
   }
 
+  /**
+   * The transaction whose branch equals `branch` ignoring case (the branch is a token, compared as
+   * such). Our branches are `z9hG4bK` + lower-case hex, so the canonical spelling is built directly.
+   */
+  #findBranchIgnoringCase(branch: string): ClientTransaction | undefined {
+    const cookie = BRANCH_MAGIC_COOKIE.length;
+    if (
+      branch.length <= cookie ||
+      branch.slice(0, cookie).toLowerCase() !== BRANCH_MAGIC_COOKIE.toLowerCase()
+    )
+      return undefined;
+    return this.#transactions.get(BRANCH_MAGIC_COOKIE + branch.slice(cookie).toLowerCase());
+  }
+
   /** CSeq method (TXN-09) plus CSeq number, Call-ID and From tag (SEC-01) equal the request's. */
   #echoesRequest(response: SipResponse, identity: TransactionIdentity): boolean {
     const cseqValue = response.headers.get('CSeq');
@@ -423,7 +443,7 @@ export class TransactionLayer {
     // equal tag without parsing a URI.
     if (from === identity.from) return true;
     try {
-      return parseFromTo(from).tag === identity.fromTag;
+      return parseFromTo(from).tag === parseFromTo(identity.from).tag;
     } catch {
       return false;
     }
@@ -484,9 +504,10 @@ function readRequestIdentity(request: SipRequest) {
   const from = request.headers.get('From');
   if (from === undefined)
     throw new SipInvalidArgumentError('request From: expected a From header, received none');
-  let fromTag: string | undefined;
   try {
-    fromTag = parseFromTo(from).tag;
+    // Checked now so a bad From is refused before anything is sent; the tag is read again only for
+    // a response whose From text differs.
+    parseFromTo(from);
   } catch (error) {
     throw new SipInvalidArgumentError(`request From: ${(error as Error).message}`);
   }
@@ -505,7 +526,7 @@ function readRequestIdentity(request: SipRequest) {
     throw new SipInvalidArgumentError(
       `request CSeq: expected method ${JSON.stringify(method)}, received ${JSON.stringify(cseq.method)}`,
     );
-  return { callId, from, fromTag, cseq: cseq.seq, method };
+  return { callId, from, cseq: cseq.seq, method };
 }
 
 /** Replace the first Via value (keeping any others in that row and later rows), or add one on top. */

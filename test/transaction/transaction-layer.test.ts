@@ -209,6 +209,73 @@ describe('TransactionLayer over an unreliable transport', () => {
   });
 });
 
+describe('TransactionLayer timers shared by every transaction', () => {
+  it('TXN-02 TXN-03 Timer E falling due with Timer F sends nothing: the timeout wins', () => {
+    const { clock, transport, layer, finals, handler } = setup({}, { timers: { t1: 500, timerF: 500 } });
+    layer.sendRequest(makeRegister(), REGISTRAR, handler);
+    clock.runUntilIdle();
+    expect(transport.sends.map((s) => s.at)).toEqual([0]);
+    expect(finals.map((f) => [f.at, f.response.status])).toEqual([[500, 408]]);
+    expect(layer.stats().retransmissions).toBe(0);
+  });
+
+  it('TXN-02 TXN-03 a later Timer E due with Timer F sends nothing either, whatever the timer order', () => {
+    const { clock, transport, layer, finals, handler } = setup({}, { timers: { t1: 500, timerF: 1500 } });
+    layer.sendRequest(makeRegister(), REGISTRAR, handler, 'a');
+    clock.advanceTo(600);
+    // b: E at 1100 then 2100; its Timer F (2100) is re-armed on the shared timer only at 1500.
+    layer.sendRequest(makeRegister(), REGISTRAR, handler, 'b');
+    clock.runUntilIdle();
+    expect(transport.sends.map((s) => s.at)).toEqual([0, 500, 600, 1100]);
+    expect(finals.map((f) => [f.id, f.at, f.response.status])).toEqual([
+      ['a', 1500, 408],
+      ['b', 2100, 408],
+    ]);
+  });
+
+  it('TXN-09 the branch matches whatever its case; another branch is a stray', () => {
+    const { transport, layer, finals, handler } = setup();
+    const request = makeRegister();
+    layer.sendRequest(request, REGISTRAR, handler, 'x');
+    const via = request.headers.get('Via')!;
+    const branch = /branch=([^;]+)/.exec(via)![1]!;
+    const other = `${branch.slice(0, -1)}${branch.endsWith('0') ? '1' : '0'}`;
+    transport.deliver(respond(request, 200, { via: via.replace(branch, other) }));
+    transport.deliver(respond(request, 200, { via: via.replace(branch, `x${branch.slice(1)}`) }));
+    expect(layer.stats().dropped.stray).toBe(2);
+    transport.deliver(respond(request, 200, { via: via.replace(branch, branch.toUpperCase()) }));
+    expect(finals.map((f) => [f.id, f.response.status])).toEqual([['x', 200]]);
+    transport.deliver(respond(request, 200, { via: via.replace(branch, branch.toLowerCase()) }));
+    expect(layer.stats().absorbed).toBe(1);
+  });
+
+  it('TXN-03 TXN-06 TXN-11 staggered transactions keep their own E, F and K deadlines', () => {
+    const { clock, transport, layer, finals, handler } = setup();
+    const first = makeRegister();
+    const second = makeRegister();
+    layer.sendRequest(first, REGISTRAR, handler, 1);
+    clock.advance(200);
+    layer.sendRequest(second, REGISTRAR, handler, 2);
+    clock.advance(400); // 600: first retransmitted at 500; second not yet (700)
+    expect(transport.sends.map((s) => s.at)).toEqual([0, 200, 500]);
+    transport.deliver(respond(first, 200));
+    clock.advance(200); // 800
+    expect(transport.sends.map((s) => s.at)).toEqual([0, 200, 500, 700]);
+    clock.advanceTo(5599);
+    expect(layer.activeCount).toBe(2); // first lingers in Completed until 600 + T4
+    clock.advanceTo(5600);
+    expect(layer.activeCount).toBe(1);
+    clock.advanceTo(32_199);
+    expect(finals.map((f) => [f.id, f.response.status])).toEqual([[1, 200]]);
+    clock.advanceTo(32_200);
+    expect(finals.map((f) => [f.id, f.at, f.response.status])).toEqual([
+      [1, 600, 200],
+      [2, 32_200, 408],
+    ]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
 describe('TransactionLayer over a reliable transport', () => {
   it('TXN-04 sends once (no Timer E) and still times out with Timer F', () => {
     const { clock, transport, layer, finals, handler } = setup({ protocol: 'TCP', reliable: true });
