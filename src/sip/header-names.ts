@@ -37,10 +37,65 @@ const SPECIAL_CASE: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Names met on every message, in the spellings met (canonical, lower case, compact), mapped to their
+ * key: one Map lookup instead of a fresh lower-cased string per row and per lookup, and keys that
+ * are shared constants, so comparing two keys is mostly a pointer comparison. Other names take the
+ * general path. A fixed table: names from the wire are never added (nothing grows, nothing holds a
+ * slice of a message).
+ */
+const COMMON_NAMES = [
+  'Via',
+  'From',
+  'To',
+  'Call-ID',
+  'CSeq',
+  'Contact',
+  'Max-Forwards',
+  'Expires',
+  'Min-Expires',
+  'Content-Length',
+  'Content-Type',
+  'User-Agent',
+  'Server',
+  'Authorization',
+  'Proxy-Authorization',
+  'WWW-Authenticate',
+  'Proxy-Authenticate',
+  'Authentication-Info',
+  'Route',
+  'Record-Route',
+  'Retry-After',
+  'Allow',
+  'Supported',
+  'Require',
+  'Unsupported',
+  'Date',
+  'Warning',
+  'Path',
+  'Service-Route',
+  'Timestamp',
+  'Accept',
+  'Event',
+];
+const KNOWN_KEYS = new Map<string, string>();
+for (const name of COMMON_NAMES) {
+  const key = name.toLowerCase();
+  KNOWN_KEYS.set(name, key);
+  KNOWN_KEYS.set(key, key);
+}
+for (const [compact, long] of Object.entries(COMPACT_FORMS)) {
+  const key = KNOWN_KEYS.get(long) ?? long.toLowerCase();
+  KNOWN_KEYS.set(compact, key);
+  KNOWN_KEYS.set(compact.toUpperCase(), key);
+}
+
+/**
  * The lookup key for a header name: lower case, compact form expanded.
  * `headerKey('i') === headerKey('CALL-ID') === 'call-id'`.
  */
 export function headerKey(name: string): string {
+  const known = KNOWN_KEYS.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
   if (lower.length === 1) {
     const long = COMPACT_FORMS[lower];

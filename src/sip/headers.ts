@@ -13,9 +13,11 @@ export interface SipHeaderRow {
  * Rows are stored as received: a row holding `a, b` is one row. Splitting comma-joined values is
  * the job of each header's own parser (RFC 3261 §7.3 allows both forms for list headers only).
  */
-interface KeyedRow extends SipHeaderRow {
+/** A row with its lookup key ({@link headerKey} of the name). */
+export interface KeyedHeaderRow extends SipHeaderRow {
   readonly key: string;
 }
+type KeyedRow = KeyedHeaderRow;
 
 export class SipHeaders implements Iterable<SipHeaderRow> {
   // Each row keeps its lookup key so a lookup never lower-cases names again (parser hot path).
@@ -81,6 +83,15 @@ export class SipHeaders implements Iterable<SipHeaderRow> {
   /** Number of rows. */
   get size(): number {
     return this.#rows.length;
+  }
+
+  /**
+   * The rows themselves, in order, with their keys: no copy, for the serializer's hot path. Callers
+   * must not modify the array; it changes with the headers.
+   * @internal
+   */
+  keyedRows(): readonly KeyedHeaderRow[] {
+    return this.#rows;
   }
 
   /** A copy of the rows, in order. */

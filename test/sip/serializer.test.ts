@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SipInvalidArgumentError } from '../../src/errors.js';
+import { headerKey } from '../../src/sip/header-names.js';
 import { SipHeaders } from '../../src/sip/headers.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
@@ -147,6 +148,17 @@ describe('HDR-01 mandatory request headers', () => {
     });
   }
 
+  it('HDR-01 a missing mandatory header is reported before a bad row or a non-string body', () => {
+    const rows: [string, string][] = [...MANDATORY.filter(([n]) => n !== 'CSeq'), ['X-Bad', 'a\r\nb']];
+    expect(refusal(() => serializeRequest(register(rows))).message).toContain('no CSeq header');
+    const badBody = { ...register(MANDATORY.slice(1)), body: 42 as unknown as string };
+    expect(refusal(() => serializeRequest(badBody)).message).toContain('no Via header');
+    // With every mandatory header present, the row problem is what is reported.
+    expect(refusal(() => serializeRequest(register([...MANDATORY, ['X-Bad', 'a\r\nb']]))).message).toContain(
+      'header X-Bad value contains CR',
+    );
+  });
+
   it('HDR-01 is satisfied by compact forms and any name case', () => {
     const rows: [string, string][] = [
       ['v', 'SIP/2.0/UDP h;branch=z9hG4bKa'],
@@ -233,5 +245,42 @@ describe('encodeMessage', () => {
     expect(bytes).toBeInstanceOf(Uint8Array);
     expect(Buffer.from(bytes).toString('utf8')).toBe(serializeMessage(message));
     expect(bytes.length).toBe(Buffer.byteLength(serializeMessage(message), 'utf8'));
+  });
+
+  it('REG-18 gives the same bytes as Buffer.from for ASCII, UTF-8 and large messages; views never overlap', () => {
+    const messages = [
+      register(MANDATORY),
+      register([...MANDATORY, ['Subject', 'héllo wörld 🎉']], 'bödy'),
+      register([...MANDATORY, ['X-Long', 'x'.repeat(20_000)]]),
+    ];
+    const kept: [Uint8Array, Buffer][] = [];
+    // Enough messages to fill several shared slabs.
+    for (let i = 0; i < 600; i++) {
+      const message = messages[i % messages.length]!;
+      message.headers.set('CSeq', `${i + 1} REGISTER`);
+      kept.push([encodeMessage(message), Buffer.from(serializeMessage(message), 'utf8')]);
+    }
+    // Every earlier view still holds its own bytes after later ones were written.
+    for (const [bytes, expected] of kept) expect(Buffer.compare(Buffer.from(bytes), expected)).toBe(0);
+  });
+});
+
+describe('headerKey', () => {
+  it('MSG-01 MSG-02 maps common names in any case, and compact forms in either case, to one key', () => {
+    expect(headerKey('Call-ID')).toBe('call-id');
+    expect(headerKey('CALL-id')).toBe('call-id');
+    expect(headerKey('i')).toBe('call-id');
+    expect(headerKey('I')).toBe('call-id');
+    expect(headerKey('WWW-Authenticate')).toBe('www-authenticate');
+    expect(headerKey('www-authenticate')).toBe('www-authenticate');
+    expect(headerKey('v')).toBe('via');
+    expect(headerKey('m')).toBe('contact');
+    expect(headerKey('X-Custom-Header')).toBe('x-custom-header');
+    expect(headerKey('Q')).toBe('q');
+    const headers = new SipHeaders([
+      ['CONTACT', '<sip:a@b>'],
+      ['m', '<sip:c@d>'],
+    ]);
+    expect(headers.getAll('Contact')).toEqual(['<sip:a@b>', '<sip:c@d>']);
   });
 });
