@@ -3,11 +3,12 @@
  * RFC 8760): the `DigestAuthenticator` contract and its default node:crypto implementation.
  */
 import { DigestAuthError, SipInvalidArgumentError, SipParseError } from '../errors.js';
-import { type DigestChallenge, parseDigestChallenge } from '../sip/challenge.js';
+import type { DigestChallenge } from '../sip/challenge.js';
 import { hasControlCharacter } from '../sip/credentials.js';
 import { isToken } from '../sip/lexer.js';
 import type { SipResponse } from '../sip/message.js';
 import { formatCheckedCredentials } from './authorization-value.js';
+import { parseDigestChallengeOnce } from './challenge-memo.js';
 import { CNONCE_BYTES, createPooledCnonce } from './cnonce-pool.js';
 import {
   computeUserhash,
@@ -367,7 +368,7 @@ class NodeDigestAuthenticator implements DigestAuthenticator {
     }
     let challenge: DigestChallenge;
     try {
-      challenge = parseDigestChallenge(row, header);
+      challenge = parseDigestChallengeOnce(row, header);
     } catch (error) {
       if (error instanceof DigestAuthError) {
         const scheme = row.trimStart().split(/[ \t]/, 1)[0] ?? '';

@@ -10,8 +10,8 @@
  *
  * Malformed optional headers read as absent; they never throw.
  */
+import { parseDigestChallengeOnce } from '../auth/challenge-memo.js';
 import { SipParseError } from '../errors.js';
-import { isStaleChallenge, parseDigestChallenge } from '../sip/challenge.js';
 import { type Contact, parseContactList } from '../sip/contact.js';
 import { parseExpires } from '../sip/expires.js';
 import type { SipResponse } from '../sip/message.js';
@@ -35,38 +35,35 @@ export interface ResponseFactsOptions {
   readonly sendAllowed?: boolean;
 }
 
+type MutableFacts = { -readonly [K in keyof ResponseEvent]: ResponseEvent[K] };
+
 /** Build the {@link ResponseEvent} for a final response. */
 export function responseFacts(response: SipResponse, options: ResponseFactsOptions): ResponseEvent {
   const { status, headers } = response;
-  const base = {
-    type: 'response' as const,
+  // Built field by field in a fixed order (the keys present are the same as ever): no spread copies.
+  const facts: MutableFacts = {
+    type: 'response',
     token: options.token,
     status,
     reason: response.reason,
     retryAfter: readRetryAfter(headers.get('Retry-After')),
-    ...(options.sendAllowed === undefined ? {} : { sendAllowed: options.sendAllowed }),
   };
+  if (options.sendAllowed !== undefined) facts.sendAllowed = options.sendAllowed;
   if (status >= 200 && status < 300) {
-    const ours = findBinding(contactsOf(headers.getAll('Contact')), options.contact);
-    return {
-      ...base,
-      bindingFound: ours !== undefined,
-      bindingExpires: ours?.expires,
-      expiresHeader: readNumber(headers.get('Expires')),
-    };
-  }
-  if (status === 423) return { ...base, minExpires: readNumber(headers.get('Min-Expires')) };
-  if (status === 401 || status === 407) {
+    const ours = findBinding(headers.getAll('Contact'), options.contact);
+    facts.bindingFound = ours !== undefined;
+    facts.bindingExpires = ours?.expires;
+    facts.expiresHeader = readNumber(headers.get('Expires'));
+  } else if (status === 423) {
+    facts.minExpires = readNumber(headers.get('Min-Expires'));
+  } else if (status === 401 || status === 407) {
     const rows = headers.getAll(status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
-    return {
-      ...base,
-      stale: isStaleChallenge(rows),
-      nonceChanged: options.answeredNonce !== undefined && nonceChanged(rows, options.answeredNonce),
-    };
+    facts.stale = isStale(rows);
+    facts.nonceChanged = options.answeredNonce !== undefined && nonceChanged(rows, options.answeredNonce);
+  } else if (status >= 300 && status < 400) {
+    facts.redirectUri = redirectTarget(headers.getAll('Contact'));
   }
-  if (status >= 300 && status < 400)
-    return { ...base, redirectUri: redirectTarget(headers.getAll('Contact')) };
-  return base;
+  return facts;
 }
 
 function contactsOf(rows: readonly string[]): readonly Contact[] {
@@ -75,7 +72,33 @@ function contactsOf(rows: readonly string[]): readonly Contact[] {
   return list.star ? [] : list.contacts;
 }
 
-function findBinding(contacts: readonly Contact[], ours: string | Uri): Contact | undefined {
+/**
+ * Our Contact among the response's (EXP-04): the first one equal to ours by RFC 3261 §19.1.4.
+ *
+ * A registrar echoes our binding as we sent it, usually first: when the first row starts with our
+ * URI text in angle brackets and that row parses without a skipped value, its first Contact is
+ * the first of the whole list and equal to ours (the same text parses to the same URI, and URI
+ * equality is reflexive), so it is the answer without parsing our URI, comparing, or reading the
+ * other rows. Anything else takes the full comparison.
+ */
+function findBinding(rows: readonly string[], ours: string | Uri): Contact | undefined {
+  if (typeof ours === 'string' && rows.length > 0) {
+    const first = rows[0]!;
+    if (
+      first.length > ours.length + 1 &&
+      first.charCodeAt(0) === 0x3c &&
+      first.charCodeAt(ours.length + 1) === 0x3e &&
+      first.startsWith(ours, 1)
+    ) {
+      const list = parseContactList([first], { tolerant: true });
+      if (!list.star && list.skipped === 0 && list.contacts.length > 0) return list.contacts[0];
+    }
+  }
+  return findBindingByComparison(contactsOf(rows), ours);
+}
+
+function findBindingByComparison(contacts: readonly Contact[], ours: string | Uri): Contact | undefined {
+  if (contacts.length === 0) return undefined;
   let mine: Uri;
   try {
     mine = typeof ours === 'string' ? parseUri(ours) : ours;
@@ -101,10 +124,26 @@ function readRetryAfter(value: string | undefined): number | undefined {
   }
 }
 
+/**
+ * A Digest challenge among `rows` says `stale=true` (DIG-50); malformed and non-Digest rows are
+ * ignored (as `isStaleChallenge` does). The parse is remembered for the authenticator, which reads
+ * the same row next.
+ */
+function isStale(rows: readonly string[]): boolean {
+  for (const row of rows) {
+    try {
+      if (parseDigestChallengeOnce(row).stale) return true;
+    } catch {
+      // Not a usable Digest challenge: it cannot say stale.
+    }
+  }
+  return false;
+}
+
 function nonceChanged(rows: readonly string[], answered: string): boolean {
   for (const row of rows) {
     try {
-      const challenge = parseDigestChallenge(row);
+      const challenge = parseDigestChallengeOnce(row);
       if (challenge.nonce !== answered) return true;
     } catch (error) {
       if (!(error instanceof SipParseError)) throw error;

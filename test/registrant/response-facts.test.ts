@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { responseFacts } from '../../src/registrant/response-facts.js';
+import { type Contact, parseContactList } from '../../src/sip/contact.js';
 import { isResponse, type SipResponse } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
+import { parseUri } from '../../src/sip/uri.js';
+import { uriEquals } from '../../src/sip/uri-compare.js';
 
 const CONTACT = 'sip:alice@192.0.2.10:5060;transport=udp';
 
@@ -131,5 +135,68 @@ describe('responseFacts', () => {
     expect(
       responseFacts(response('500 Oops', []), { token: 1, contact: CONTACT, sendAllowed: false }).sendAllowed,
     ).toBe(false);
+  });
+});
+
+describe('responseFacts finds our binding exactly as the full RFC 3261 comparison does', () => {
+  /** The reference: every Contact parsed (tolerant), the first equal to ours by §19.1.4. */
+  function reference(rows: readonly string[], ours: string): { found: boolean; expires: number | undefined } {
+    let contacts: readonly Contact[] = [];
+    if (rows.length > 0) {
+      const list = parseContactList(rows, { tolerant: true });
+      contacts = list.star ? [] : list.contacts;
+    }
+    const mine = parseUri(ours);
+    const match = contacts.find((c) => uriEquals(c.uri, mine));
+    return { found: match !== undefined, expires: match?.expires };
+  }
+
+  const OURS = 'sip:alice@192.0.2.10:5060;transport=udp';
+  const values = [
+    `<${OURS}>;expires=3600`,
+    `<${OURS}>`,
+    `<${OURS}>;expires=60;q=0.5`,
+    `<${OURS}>;expires=abc`,
+    `<${OURS}>;expires=10;expires=20`,
+    `<${OURS}>;;expires=7`,
+    `<${OURS}>;expires="5"`,
+    `"Alice" <${OURS}>;expires=30`,
+    `<SIP:ALICE@192.0.2.10:5060;TRANSPORT=UDP>;expires=600`,
+    `<sip:alice@192.0.2.10:5060;transport=udp;ob>;expires=90`,
+    `<sip:alice@192.0.2.10:5060>;expires=40`,
+    `<sip:%61lice@192.0.2.10:5060;transport=udp>;expires=45`,
+    '<sip:bob@192.0.2.99>;expires=100',
+    '<sip:bad@[::1>',
+    '*',
+    '',
+    `${OURS};expires=5`,
+    `<${OURS}>x;expires=1`,
+    `<${OURS}>;expires=50, <sip:carol@192.0.2.98>;expires=50`,
+  ];
+
+  it('EXP-04 EXP-05 PIT-24 same binding and expires on any mix of Contact rows (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom(...values), { minLength: 1, maxLength: 3 }), { maxLength: 4 }),
+        (rowParts) => {
+          const rows = rowParts.map((parts) => parts.join(', '));
+          const facts = responseFacts(
+            response(
+              '200 OK',
+              rows.map((row) => `Contact: ${row}`),
+            ),
+            { token: 1, contact: OURS },
+          );
+          const parsedRows = response(
+            '200 OK',
+            rows.map((row) => `Contact: ${row}`),
+          ).headers.getAll('Contact');
+          const expected = reference(parsedRows, OURS);
+          expect(facts.bindingFound).toBe(expected.found);
+          expect(facts.bindingExpires).toBe(expected.expires);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
