@@ -768,3 +768,35 @@ describe('stateChange payload', () => {
     expect(JSON.stringify(record)).not.toContain('secret-pw');
   });
 });
+
+describe('the transition result itself', () => {
+  it('REG-08 next lists exactly the changed fields, in declaration order, with their new values', () => {
+    const record = recordIn(S.NOT_REGISTERED, { deadline: NOW });
+    const tick = transition(record, { type: 'tick' }, NOW, policyOf(), () => 0.5);
+    // callId, fromTag, flags and authRounds are written but keep their values: not listed.
+    expect(Object.keys(tick.next)).toEqual([
+      'state',
+      'cseq',
+      'deadline',
+      'lastRegisterSentAt',
+      'inFlight',
+      'generation',
+    ]);
+    expect(tick.next).toEqual({
+      state: S.REGISTERING,
+      cseq: 1,
+      deadline: NOW + policyOf().watchdogMs,
+      lastRegisterSentAt: NOW,
+      inFlight: 1,
+      generation: 1,
+    });
+  });
+
+  it('actions without fields compare equal to their plain form; the record is never modified', () => {
+    const record = recordIn(S.NOT_REGISTERED, { deadline: NOW });
+    const snapshot = { ...record };
+    const deferred = transition(record, { type: 'tick', sendAllowed: false }, NOW, policyOf(), () => 0.5);
+    expect(deferred.actions).toEqual([{ type: 'deferred' }]);
+    expect({ ...record }).toEqual(snapshot);
+  });
+});
