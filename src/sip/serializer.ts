@@ -102,36 +102,11 @@ export function serializeRequest(request: SipRequest): string {
 }
 
 /**
- * Encoded messages are written into shared slabs and handed out as views: one ArrayBuffer per
- * {@link SLAB_SIZE} bytes instead of one per 8 KiB pool (Node's `Buffer.from`), which mattered at
- * thousands of messages per second (allocating and later sweeping ArrayBuffers). A region is never
- * written twice, so a view stays valid as long as it is referenced (retransmissions); a slab is freed
- * with its last view. Larger messages get their own buffer.
- */
-const SLAB_SIZE = 32 * 1024;
-const MAX_SLAB_MESSAGE = SLAB_SIZE / 4;
-let slab: Buffer | undefined;
-let slabOffset = 0;
-
-/**
  * The wire bytes of a message (UTF-8 of {@link serializeMessage}), ready for `Transport.send`.
  * @throws SipInvalidArgumentError as {@link serializeMessage}.
  */
 export function encodeMessage(message: SipMessage): Uint8Array {
-  const text = serializeMessage(message);
-  const length = Buffer.byteLength(text, 'utf8');
-  if (length > MAX_SLAB_MESSAGE) return Buffer.from(text, 'utf8');
-  if (slab === undefined || slabOffset + length > SLAB_SIZE) {
-    // Uninitialised memory is fine: only the bytes written below are ever visible through a view.
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  const start = slabOffset;
-  // As many bytes as characters means pure ASCII, where Latin-1 and UTF-8 bytes are the same.
-  if (length === text.length) slab.write(text, start, length, 'latin1');
-  else slab.write(text, start, length, 'utf8');
-  slabOffset = start + length;
-  return slab.subarray(start, slabOffset);
+  return Buffer.from(serializeMessage(message), 'utf8');
 }
 
 function requestLine(request: SipRequest): string {
