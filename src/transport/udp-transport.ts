@@ -147,6 +147,7 @@ class UdpTransportImpl implements UdpTransport {
   readonly reliable = false as const;
   readonly localAddress: TransportAddress;
   readonly #socket: dgram.Socket;
+  readonly #receiveBufferSize: number;
   readonly #ipv6: boolean;
   readonly #dualStack: boolean;
   readonly #messageListeners = new ListenerSet<Parameters<InboundMessageListener>>();
@@ -161,6 +162,8 @@ class UdpTransportImpl implements UdpTransport {
 
   constructor(socket: dgram.Socket, boundHost: string, advertisedHost: string | undefined) {
     this.#socket = socket;
+    // Read once while bound: the socket handle is gone after close(), and the size never changes.
+    this.#receiveBufferSize = socket.getRecvBufferSize();
     this.#ipv6 = isIP(boundHost) === 6;
     this.#dualStack = this.#ipv6 && isUnspecified(boundHost);
     const bound = socket.address();
@@ -173,7 +176,7 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   get receiveBufferSize(): number {
-    return this.#socket.getRecvBufferSize();
+    return this.#receiveBufferSize;
   }
 
   get stats(): UdpTransportStats {

@@ -252,5 +252,7 @@ describe('UDP transport', () => {
       await small.close();
       await large.close();
     }
+    // Still readable after close (reports print it at the end of a run).
+    expect(large.receiveBufferSize).toBeGreaterThan(small.receiveBufferSize);
   });
 });
