@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ProgressLine } from '../../src/cli/progress-line.js';
+import { formatProgress } from '../../src/cli/progress-summary.js';
+
+function stream(isTTY: boolean) {
+  const writes: string[] = [];
+  return { writes, stream: { isTTY, write: (text: string) => writes.push(text) } };
+}
+
+describe('ProgressLine', () => {
+  it('redraws in place on a TTY and writes log lines above the status', () => {
+    const { writes, stream: s } = stream(true);
+    const line = new ProgressLine(s);
+    line.update('registered 1/2');
+    line.writeAbove('a log line\n');
+    line.clear();
+    expect(writes).toEqual(['\r\x1b[2Kregistered 1/2', '\r\x1b[2Ka log line\nregistered 1/2', '\r\x1b[2K']);
+  });
+
+  it('draws nothing when not a TTY: plain lines only', () => {
+    const { writes, stream: s } = stream(false);
+    const line = new ProgressLine(s);
+    line.update('registered 1/2');
+    line.writeAbove('a log line\n');
+    line.clear();
+    expect(line.enabled).toBe(false);
+    expect(writes).toEqual(['a log line\n']);
+  });
+
+  it('formats the counts an operator watches', () => {
+    expect(
+      formatProgress({
+        total: 1000,
+        registered: 812,
+        inFlight: 150,
+        failing: 3,
+        idle: 35,
+        registersSent: 1774,
+      }),
+    ).toBe('registered 812/1,000 · in flight 150 · failing 3 · idle 35 · REGISTERs sent 1,774');
+  });
+});
