@@ -9,7 +9,7 @@
  * accounts user1/pass1, user2/pass2, …), so it runs anywhere. Name a real one with `--registrar`
  * (or the SIP_REGISTRAR environment variable):
  *
- *   node build/embed-udp/main.js --registrar sip:192.0.2.10:5060 --domain example.com --count 5
+ *   node .tmp/examples/embed-udp/main.js --registrar sip:192.0.2.10:5060 --domain example.com --count 5
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
