@@ -9,7 +9,7 @@
  * - the `stateChange` and `removed` events: transitions by target state and the registration
  *   latency histogram (see registration-attempts.ts for what an attempt is).
  *
- * Cost: `render()` is `stats()` plus a fixed amount of text (about 60 series, plus one per distinct
+ * Cost: `render()` is `stats()` plus a fixed amount of text (about 70 series, plus one per distinct
  * reply code); per record, only a Map entry while its attempt is open. Nothing here ever names an
  * account: no AOR, user name or password reaches the output.
  */
