@@ -226,6 +226,14 @@ export async function main(options: EmbedUdpOptions = {}): Promise<EmbedUdpResul
   }
 }
 
+/** `--count` as a number; the message quotes what was typed. */
+function countArgument(text: string): number {
+  const digitsOnly = text.length > 0 && text.length <= 7 && [...text].every((c) => c >= '0' && c <= '9');
+  if (!digitsOnly || Number(text) < 1)
+    throw new RangeError(`--count: expected a positive integer, received ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 /** Options from the command line, with SIP_REGISTRAR as the fallback registrar. */
 export function optionsFromArgv(argv: readonly string[], env: NodeJS.ProcessEnv): EmbedUdpOptions {
   const { values } = parseArgs({
@@ -242,7 +250,7 @@ export function optionsFromArgv(argv: readonly string[], env: NodeJS.ProcessEnv)
   const registrar = values.registrar ?? (env.SIP_REGISTRAR || undefined);
   return {
     ...(registrar === undefined ? {} : { registrar }),
-    ...(values.count === undefined ? {} : { count: Number(values.count) }),
+    ...(values.count === undefined ? {} : { count: countArgument(values.count) }),
     ...(values.domain === undefined ? {} : { domain: values.domain }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values['user-prefix'] === undefined ? {} : { userPrefix: values['user-prefix'] }),

@@ -107,9 +107,12 @@ export class HostSipStack {
   static async open(options: HostSipStackOptions = {}): Promise<HostSipStack> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      socket.once('error', (error) => {
+        socket.close();
+        reject(error);
+      });
       socket.bind(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        socket.off('error', reject);
+        socket.removeAllListeners('error');
         resolve();
       });
     });
