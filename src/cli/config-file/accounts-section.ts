@@ -129,7 +129,11 @@ export function readDefaults(
       );
       continue;
     }
-    out.set(entry.key, { value: fieldValueOf(entry.value, entry.key), line: entry.keyLine, fromDefaults: true });
+    out.set(entry.key, {
+      value: fieldValueOf(entry.value, entry.key),
+      line: entry.keyLine,
+      fromDefaults: true,
+    });
   }
   return out;
 }
