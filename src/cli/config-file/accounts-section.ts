@@ -323,11 +323,14 @@ export function readUacEntry(
     config = parseUacParam(csv);
   } catch (error) {
     if (!(error instanceof RegistrantConfigError)) throw error;
-    for (const issue of error.errors)
-      ctx.problems.add(line, `${named}: ${scrub(issue.message, password)}`, {
-        field: `${label}.${issue.field}`,
-        account,
-      });
+    // parseUacParam can list one problem twice (its own check and the validator's); say it once.
+    const said = new Set<string>();
+    for (const issue of error.errors) {
+      const text = `${named}: ${scrub(issue.message, password)}`;
+      if (said.has(text)) continue;
+      said.add(text);
+      ctx.problems.add(line, text, { field: `${label}.${issue.field}`, account });
+    }
     return;
   }
   addAccount(config, line, named, line, account, list, ctx);
