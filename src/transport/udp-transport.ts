@@ -86,6 +86,9 @@ export interface UdpTransport extends Transport {
 /** Largest UDP payload over IPv6 (jumbograms aside); no datagram we accept can be larger (TRN-03). */
 const MAX_DATAGRAM_BYTES = 65_535;
 
+/** Distinct IP-literal targets remembered for the send fast path; the cache restarts beyond. */
+const MAX_CACHED_LITERALS = 1024;
+
 /**
  * Opens a UDP transport bound to `host:port`.
  *
@@ -119,7 +122,14 @@ export async function createUdpTransport(options?: UdpTransportOptions): Promise
 
   const family = isIP(host) === 6 ? 'udp6' : 'udp4';
   // libuv reads up to 64 KiB per datagram, enough for TRN-03; the buffer sizes only bound bursts.
-  const socket = dgram.createSocket({ type: family, recvBufferSize: receiveBufferSize, sendBufferSize });
+  const socket = dgram.createSocket({
+    type: family,
+    recvBufferSize: receiveBufferSize,
+    sendBufferSize,
+    // send() hands dgram only IP literals (names are resolved above it): answering the lookup at
+    // once spares dns.lookup's deferred callback, so the datagram is written within send().
+    lookup: literalLookup,
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       socket.close();
@@ -154,6 +164,8 @@ class UdpTransportImpl implements UdpTransport {
   // UDP has no flow to fail; kept so the Transport contract holds (Transport rule 6).
   readonly #flowListeners = new ListenerSet<Parameters<FlowFailureListener>>();
   #closing: Promise<void> | undefined;
+  /** IP-literal target hosts already checked, and the address dgram gets for each (send fast path). */
+  readonly #literals = new Map<string, string>();
   #datagramsReceived = 0;
   #datagramsSent = 0;
   #sendErrors = 0;
@@ -198,8 +210,29 @@ class UdpTransportImpl implements UdpTransport {
     return this.#flowListeners.add(listener);
   }
 
-  async send(target: TransportTarget, data: Uint8Array): Promise<void> {
-    if (this.#closing !== undefined) throw closedError();
+  send(target: TransportTarget, data: Uint8Array): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(closedError());
+    // Fast path, the registrant's case: an IP literal already checked and mapped (once per host
+    // string), a valid port, bytes. dgram is handed the address with a lookup that answers at once,
+    // so the datagram reaches the kernel inside this call: one promise, no DNS tick, no await chain.
+    const address =
+      typeof target === 'object' && target !== null ? this.#literals.get(target.host) : undefined;
+    const port = address === undefined ? 0 : target.port;
+    if (
+      address !== undefined &&
+      typeof port === 'number' &&
+      port >= 1 &&
+      port <= 65_535 &&
+      Number.isInteger(port) &&
+      data instanceof Uint8Array &&
+      (target.servername === undefined || targetProblem(target, 'UDP') === undefined)
+    )
+      return new Promise<void>((resolve, reject) => this.#transmit(target, address, data, resolve, reject));
+    return this.#sendSlow(target, data);
+  }
+
+  /** Any target: validated, resolved when it is a name, then sent. */
+  async #sendSlow(target: TransportTarget, data: Uint8Array): Promise<void> {
     const problem =
       targetProblem(target, 'UDP') ??
       (data instanceof Uint8Array
@@ -211,31 +244,40 @@ class UdpTransportImpl implements UdpTransport {
     }
     const address = await this.#resolve(target);
     if (this.#closing !== undefined) throw closedError();
-    await new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown) => {
-        this.#sendErrors++;
-        const reason = error instanceof Error ? error.message : String(error);
-        reject(
-          new TransportError(
-            'ERR_TRANSPORT_SEND',
-            `UDP send to ${formatHostPort(target.host, target.port)} failed: ${reason}`,
-            { cause: error },
-          ),
-        );
-      };
-      try {
-        this.#socket.send(data, target.port, address, (error) => {
-          if (error) fail(error);
-          else {
-            this.#datagramsSent++;
-            resolve();
-          }
-        });
-      } catch (error) {
-        // dgram throws synchronously for some arguments and on a socket closed meanwhile.
-        fail(error);
-      }
-    });
+    await new Promise<void>((resolve, reject) => this.#transmit(target, address, data, resolve, reject));
+  }
+
+  /** Hands one datagram to dgram; settles through `resolve` / `reject` once dgram reports. */
+  #transmit(
+    target: TransportTarget,
+    address: string,
+    data: Uint8Array,
+    resolve: () => void,
+    reject: (error: TransportError) => void,
+  ): void {
+    const fail = (error: unknown) => {
+      this.#sendErrors++;
+      const reason = error instanceof Error ? error.message : String(error);
+      reject(
+        new TransportError(
+          'ERR_TRANSPORT_SEND',
+          `UDP send to ${formatHostPort(target.host, target.port)} failed: ${reason}`,
+          { cause: error },
+        ),
+      );
+    };
+    try {
+      this.#socket.send(data, target.port, address, (error) => {
+        if (error) fail(error);
+        else {
+          this.#datagramsSent++;
+          resolve();
+        }
+      });
+    } catch (error) {
+      // dgram throws synchronously for some arguments and on a socket closed meanwhile.
+      fail(error);
+    }
   }
 
   close(): Promise<void> {
@@ -255,20 +297,30 @@ class UdpTransportImpl implements UdpTransport {
   async #resolve(target: TransportTarget): Promise<string> {
     let address = target.host;
     let family = isIP(address);
-    if (family === 0) {
-      try {
-        const found = await lookup(address, { family: this.#dualStack ? 0 : this.#ipv6 ? 6 : 4 });
-        address = found.address;
-        family = found.family;
-      } catch (error) {
-        this.#sendErrors++;
-        throw new TransportError(
-          'ERR_TRANSPORT_SEND',
-          `UDP send: cannot resolve ${JSON.stringify(target.host)}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
+    if (family !== 0) {
+      const mapped = this.#mapFamily(address, family);
+      // Remembered for the fast path of send(): a literal always maps the same way.
+      if (this.#literals.size >= MAX_CACHED_LITERALS) this.#literals.clear();
+      this.#literals.set(address, mapped);
+      return mapped;
     }
+    try {
+      const found = await lookup(address, { family: this.#dualStack ? 0 : this.#ipv6 ? 6 : 4 });
+      address = found.address;
+      family = found.family;
+    } catch (error) {
+      this.#sendErrors++;
+      throw new TransportError(
+        'ERR_TRANSPORT_SEND',
+        `UDP send: cannot resolve ${JSON.stringify(target.host)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return this.#mapFamily(address, family);
+  }
+
+  /** `address` (of IP `family`) as dgram must be given it on our socket; throws when unreachable. */
+  #mapFamily(address: string, family: number): string {
     if (family === 4 && this.#ipv6) {
       if (this.#dualStack) return `::ffff:${address}`;
       this.#sendErrors++;
@@ -306,6 +358,17 @@ function mayBeSipMessage(data: Uint8Array): boolean {
     return isTokenChar(byte);
   }
   return false;
+}
+
+/** dgram's lookup for addresses that are already IP literals: answers synchronously. */
+function literalLookup(
+  address: string,
+  _options: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  const family = isIP(address);
+  if (family === 0) callback(new Error(`not an IP address: ${JSON.stringify(address)}`), address, 4);
+  else callback(null, address, family);
 }
 
 function isUnspecified(address: string): boolean {

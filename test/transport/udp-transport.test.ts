@@ -152,6 +152,45 @@ describe('UDP transport', () => {
     }
   });
 
+  it('an IP literal already sent to keeps its checks: bad ports and data reject, the literal still works', async () => {
+    const transport = await open({ host: '127.0.0.1' });
+    const peer = await udpPeer('udp4', '127.0.0.1');
+    const port = peer.address().port;
+    const first = nextDatagram(peer);
+    await transport.send({ host: '127.0.0.1', port }, REQUEST); // the literal is now known
+    expect(decoder.decode((await first)[0])).toBe(decoder.decode(REQUEST));
+    const bad: Array<[unknown, unknown]> = [
+      [{ host: '127.0.0.1', port: 0 }, REQUEST],
+      [{ host: '127.0.0.1', port: 1.5 }, REQUEST],
+      [{ host: '127.0.0.1', port: '5060' }, REQUEST],
+      [{ host: '127.0.0.1', port }, 'not bytes'],
+      [{ host: '127.0.0.1', port, servername: 'a b' }, REQUEST],
+    ];
+    for (const [target, data] of bad) {
+      let promise: Promise<void> | undefined;
+      expect(() => {
+        promise = transport.send(target as never, data as never);
+      }).not.toThrow();
+      const error = await promise!.catch((e) => e);
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error.code).toBe('ERR_TRANSPORT_SEND');
+    }
+    expect(transport.stats.sendErrors).toBe(bad.length);
+    const again = nextDatagram(peer);
+    await transport.send({ host: '127.0.0.1', port }, REQUEST);
+    expect((await again)[1].port).toBe(transport.localAddress.port);
+    expect(transport.stats.datagramsSent).toBe(2);
+  });
+
+  it('an IPv6 literal refused by an IPv4 socket is refused every time (never remembered as usable)', async () => {
+    const transport = await open({ host: '127.0.0.1' });
+    for (let i = 0; i < 2; i++) {
+      const error = await transport.send({ host: '::1', port: 5060 }, REQUEST).catch((e) => e);
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error.message).toMatch(/IPv6 target/);
+    }
+  });
+
   it('host name targets are resolved with the system resolver (localhost from the hosts file)', async () => {
     const transport = await open({ host: '127.0.0.1' });
     const peer = await udpPeer('udp4', '127.0.0.1');
