@@ -114,18 +114,22 @@ function logFlags(values: {
   };
 }
 
-function parse<O extends Parameters<typeof parseArgs>[0]['options']>(
-  command: string,
-  args: string[],
-  options: O,
-) {
+type FlagSpec = Readonly<
+  Record<
+    string,
+    { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean }
+  >
+>;
+type FlagValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+function parse(command: string, args: string[], options: FlagSpec): FlagValues {
   try {
     return parseArgs({
       args,
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: false,
       strict: true,
-    });
+    }).values;
   } catch (error) {
     // parseArgs' messages name the flag ("Unknown option '--x'"); keep them, say which command.
     throw new CliUsageError(`${command}: ${(error as Error).message}`);
@@ -147,7 +151,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     return { command: 'help', topic: first === 'help' ? rest[0] : undefined };
   if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' };
   if (first === 'run') {
-    const { values } = parse('run', rest, {
+    const values = parse('run', rest, {
       config: { type: 'string', short: 'c' },
       format: { type: 'string' },
       listen: { type: 'string', multiple: true },
@@ -165,11 +169,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       statusPort: integer('status-port', values['status-port'] as string | undefined, 0, 65535),
       statusHost: values['status-host'] as string | undefined,
       stopTimeout: positiveNumber('stop-timeout', values['stop-timeout'] as string | undefined),
-      ...logFlags(values as Record<string, never>),
+      ...logFlags(values as Parameters<typeof logFlags>[0]),
     };
   }
   if (first === 'check') {
-    const { values } = parse('check', rest, {
+    const values = parse('check', rest, {
       config: { type: 'string', short: 'c' },
       format: { type: 'string' },
     });
@@ -181,7 +185,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     };
   }
   if (first === 'demo') {
-    const { values } = parse('demo', rest, {
+    const values = parse('demo', rest, {
       count: { type: 'string', short: 'n' },
       registrar: { type: 'string' },
       'user-prefix': { type: 'string' },
@@ -213,7 +217,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
           ? Number.POSITIVE_INFINITY
           : (integer('table-rows', tableRows, 0, 1_000_000) ?? 20),
       statusPort: integer('status-port', values['status-port'] as string | undefined, 0, 65535),
-      ...logFlags(values as Record<string, never>),
+      ...logFlags(values as Parameters<typeof logFlags>[0]),
     };
   }
   throw new CliUsageError(`unknown command ${JSON.stringify(first)} (commands: ${COMMANDS.join(', ')})`);

@@ -59,7 +59,7 @@ export function parseDaemonConfig(text: string, options: ParseDaemonConfigOption
       listen: undefined,
       status: undefined,
       log: Object.freeze({}),
-      manager: Object.freeze({}),
+      manager: list.manager,
     });
   }
   let root: ConfigNode;

@@ -54,11 +54,39 @@ describe('uac-lines format', () => {
     expect(error.account).toEqual({ index: 1, aor: 'sip:x@example.com', list: 'uac' });
   });
 
-  it('only uac_registrant "uac" modparams are read', () => {
-    expect(failure('modparam("uac_registrant", "hash_size", "2")').message).toBe(
-      'lines.uac:1: only modparam("uac_registrant", "uac", …) lines are read from this file, found modparam("uac_registrant", "hash_size", …) (module settings go in a YAML/JSON config\'s manager section, or in flags)',
+  it('reads uac_registrant module settings as manager options, quoted or bare integers', () => {
+    const config = parseDaemonConfig(
+      [
+        'modparam("uac_registrant", "hash_size", 4)',
+        "modparam('uac_registrant', 'timer_interval', \"30\");  # sweep",
+        'modparam("uac_registrant", "reregister_expiry_percentage", 80)',
+        'modparam("uac_registrant", "failure_retry_interval", 0)',
+        'sip:registrar.example.com,,sip:x@example.com,,x,pw-x-1234,sip:x@127.0.0.1,,3600,',
+      ].join('\n'),
+      { file: 'lines.uac', format: 'uac' },
     );
-    expect(failure('modparam("tm", "uac", "x")').message).toMatch(/found modparam\("tm", "uac", …\)$/);
+    // failure_retry_interval 0 is OpenSIPS' "unset": the default policy applies.
+    expect(config.manager).toEqual({ hashSize: 4, timerInterval: 30, reregisterExpiryPercentage: 80 });
+    expect(config.accounts).toHaveLength(1);
+    expect(config.accountLines).toEqual([5]);
+  });
+
+  it('refuses module settings it cannot honour, and values the manager would refuse, naming the line', () => {
+    expect(failure('modparam("uac_registrant", "db_url", "mysql://x")').message).toBe(
+      'lines.uac:1: modparam("uac_registrant", "db_url"): not used by sip-registrant in a uac-lines file (supported: hash_size, timer_interval, failure_retry_interval, reregister_expiry_percentage, uac)',
+    );
+    expect(failure('modparam("uac_registrant", "hash_size", "four")').message).toBe(
+      'lines.uac:1: modparam("uac_registrant", "hash_size"): expected a non-negative integer, received "four"',
+    );
+    expect(failure('\nmodparam("uac_registrant", "hash_size", 99)').message).toMatch(
+      /^lines\.uac:2: manager\.hashSize: /,
+    );
+    expect(
+      failure(
+        'modparam("uac_registrant", "timer_interval", 9)\nmodparam("uac_registrant", "timer_interval", 9)',
+      ).message,
+    ).toBe('lines.uac:2: modparam("uac_registrant", "timer_interval"): set twice');
+    expect(failure('modparam("tm", "uac", "x")').message).toMatch(/found modparam\("tm", …\)$/);
     expect(failure('modparam("uac_registrant", "uac")').message).toBe(
       'lines.uac:1: modparam takes 3 arguments, found 2',
     );
