@@ -94,6 +94,9 @@ export function parseUacParam(csv: string): RegistrantConfig {
   const check = checkRegistrantConfig(config);
   if (!check.ok) {
     for (const found of check.errors) {
+      // A field already reported above (empty required field, non-digit expiry) is not reported
+      // twice: the validator sees it missing too.
+      if (issues.some((known) => known.field === found.field)) continue;
       const index = UAC_PARAM_FIELDS.findIndex((f) => f.field === found.field);
       issues.push(index === -1 ? found : issue(found.field, label(index), found.problem));
     }

@@ -82,6 +82,8 @@ describe('parseUacParam (OpenSIPS 1.7 uac strings)', () => {
     const error = rejected(fields.join(','));
     expect(error.message).toContain(`uac field ${index + 1} (${UAC_PARAM_FIELDS[index]!.name}): is required`);
     expect(error.field).toBe(UAC_PARAM_FIELDS[index]!.field);
+    // Reported once, not once more by the validator behind it.
+    expect(error.errors.filter((found) => found.field === UAC_PARAM_FIELDS[index]!.field)).toHaveLength(1);
   });
 
   it('expiry must be digits only', () => {
