@@ -34,6 +34,13 @@ export {
   type DigestHa1,
   type DigestRequestInfo,
 } from './auth/digest-authenticator.js';
+// Prometheus metrics and the status endpoint (the CLI's status port, usable on its own)
+export {
+  type StatusServer,
+  type StatusServerManager,
+  type StatusServerOptions,
+  startStatusServer,
+} from './cli/status-server.js';
 // Time and errors
 export { type Clock, FakeClock, realClock, type TimerHandle } from './clock.js';
 // Registrant configuration and domain
@@ -76,6 +83,7 @@ export type {
   JsonRpcResponse,
   JsonRpcSuccess,
 } from './management/json-rpc.js';
+export { DEFAULT_LATENCY_BUCKETS } from './management/latency-histogram.js';
 export {
   createMiHandler,
   MI_METHODS,
@@ -86,6 +94,12 @@ export {
 export type { MiHandlerOptions } from './management/mi-handler-options.js';
 export type { MiRegistrantManager } from './management/mi-manager.js';
 export { formatCtime, type MiRecordViewOptions, type MiTimeFormat } from './management/mi-record-view.js';
+export {
+  createRegistrantMetrics,
+  type MetricsRegistrantManager,
+  type RegistrantMetrics,
+  type RegistrantMetricsOptions,
+} from './management/registrant-metrics.js';
 export {
   type HostResolver,
   nodeDnsResolver,
