@@ -1,11 +1,12 @@
 /**
  * Throughput of the registrar double: N accounts each do REGISTER → 401 → REGISTER with MD5 digest →
- * 200 over loopback UDP, with a window of W registrations in flight. A script, not a test (vitest
- * only runs `*.test.ts`). Node 20 cannot run TypeScript directly, so compile first:
+ * 200 over loopback UDP, with a window of W registrations in flight. The client is a minimal
+ * hand-written one (fixed texts, one MD5 digest, no transactions or timers): its CPU per
+ * registration is about the least any Node client can spend on the same exchanges, a floor to read
+ * `bench:scale`'s figure against.
  *
- *     npx tsc -p tsconfig.json --noEmit false --outDir /tmp/srbuild --declaration false --declarationMap false --sourceMap false
- *     echo '{"type":"module"}' > /tmp/srbuild/package.json && ln -s "$PWD/node_modules" /tmp/srbuild/node_modules
- *     node /tmp/srbuild/test/testing/measure-throughput.js 20000 500
+ *     npm run bench:double                 # 20,000 accounts, 500 in flight
+ *     npm run build && node bench/registrar-double/run.mjs 50000 1000
  *
  * `DOUBLE_PROFILE=/tmp/prof` writes a CPU profile of the double's process there.
  *
@@ -16,7 +17,7 @@ import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { createRegistrarDouble } from '../../src/testing/index.js';
+import { createRegistrarDouble } from '../../dist/testing/index.js';
 
 const realm = 'load.test';
 
@@ -24,7 +25,7 @@ if (process.argv[2] === '--double') {
   // Child: run the double, report its address, report CPU and bindings when asked.
   const registrar = await createRegistrarDouble({ realm, users: (u) => `pw-${u}`, recordLimit: 0 });
   let cpuStart = process.cpuUsage();
-  process.on('message', async (message: string) => {
+  process.on('message', async (message) => {
     if (message === 'start') cpuStart = process.cpuUsage();
     if (message === 'report') {
       const cpu = process.cpuUsage(cpuStart);
@@ -43,23 +44,21 @@ if (process.argv[2] === '--double') {
 
 const accounts = Number(process.argv[2] ?? 20_000);
 const window = Number(process.argv[3] ?? 500);
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const md5 = (text) => createHash('md5').update(text).digest('hex');
 
 const child = fork(fileURLToPath(import.meta.url), ['--double'], {
   execArgv: process.env.DOUBLE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DOUBLE_PROFILE}`] : [],
 });
-const address = await new Promise<{ host: string; port: number }>((resolve) =>
-  child.once('message', resolve as never),
-);
+const address = await new Promise((resolve) => child.once('message', resolve));
 const registrar = { address };
 const socket = dgram.createSocket('udp4');
-await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve()));
+await new Promise((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve()));
 const port = socket.address().port;
 try {
   socket.setRecvBufferSize(8 * 1024 * 1024);
 } catch {}
 
-function register(index: number, cseq: number, authorization?: string): Buffer {
+function register(index, cseq, authorization) {
   const user = `u${index}`;
   return Buffer.from(
     `REGISTER sip:${realm} SIP/2.0\r\n` +
@@ -75,7 +74,7 @@ function register(index: number, cseq: number, authorization?: string): Buffer {
   );
 }
 
-function answer(index: number, nonce: string): string {
+function answer(index, nonce) {
   const user = `u${index}`;
   const cnonce = randomBytes(4).toString('hex');
   const ha1 = md5(`${user}:${realm}:pw-${user}`);
@@ -87,12 +86,12 @@ function answer(index: number, nonce: string): string {
 let next = 0;
 let done = 0;
 let failures = 0;
-const send = (bytes: Buffer) => socket.send(bytes, registrar.address.port, registrar.address.host);
+const send = (bytes) => socket.send(bytes, registrar.address.port, registrar.address.host);
 child.send('start');
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 
-const finished = new Promise<void>((resolve) => {
+const finished = new Promise((resolve) => {
   socket.on('message', (data) => {
     const text = data.toString('latin1');
     const callIdAt = text.indexOf('\r\nCall-ID: c') + 12;
@@ -115,9 +114,7 @@ await finished;
 const elapsedMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 child.send('report');
-const double = await new Promise<{ cpuUs: number; bindings: number; heapUsedMiB: number }>((resolve) =>
-  child.once('message', resolve as never),
-);
+const double = await new Promise((resolve) => child.once('message', resolve));
 console.log(
   JSON.stringify(
     {
