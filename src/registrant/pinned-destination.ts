@@ -16,9 +16,14 @@ export interface Destination {
 /** Most distinct destination strings interned; the pool restarts beyond (pins stay valid). */
 const MAX_INTERNED = 4096;
 
-/** Interns destination strings. */
+/**
+ * Interns destination strings, and keeps each one's decoded form: a request to a pinned destination
+ * (every refresh, every answer to a challenge) reuses one frozen target instead of parsing the
+ * string and allocating a target object each time.
+ */
 export class DestinationPool {
   readonly #pool = new Map<string, string>();
+  readonly #decoded = new Map<string, Destination>();
 
   /** The shared string for this destination. */
   text(index: number, address: string, port: number, servername: string | undefined): string {
@@ -28,6 +33,19 @@ export class DestinationPool {
     if (this.#pool.size >= MAX_INTERNED) this.#pool.clear();
     this.#pool.set(text, text);
     return text;
+  }
+
+  /** The decoded destination, shared and frozen; `undefined` when `text` is not one. */
+  decode(text: string): Destination | undefined {
+    const known = this.#decoded.get(text);
+    if (known !== undefined) return known;
+    const parsed = parseDestination(text);
+    if (parsed === undefined) return undefined;
+    const shared: Destination = Object.freeze({ index: parsed.index, target: Object.freeze(parsed.target) });
+    // Pins outlive a restarted pool (they hold their own string): those are decoded again, once.
+    if (this.#decoded.size >= MAX_INTERNED) this.#decoded.clear();
+    this.#decoded.set(text, shared);
+    return shared;
   }
 }
 

@@ -936,7 +936,8 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const o = this.#o;
     const now = o.clock.now();
     if (record.pinned !== undefined) {
-      const pinned = now - record.pinnedAt < o.pinTtlMs ? parseDestination(record.pinned) : undefined;
+      const pinned =
+        now - record.pinnedAt < o.pinTtlMs ? this.#destinations.decode(record.pinned) : undefined;
       if (pinned !== undefined && pinned.index < this.#layers.length) {
         this.#transmit(record, token, request, pinned.index, pinned.target, record.pinned, answeredNonce);
         return;
@@ -989,11 +990,13 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     const tls = this.#o.transports[picked.index]!.protocol.toUpperCase() === 'TLS';
     // SEC-08: a TLS peer proves the domain of the URI we resolved, not the address we connect to.
     const servername = tls ? hop.servername : undefined;
-    const target: TransportTarget =
-      servername === undefined
-        ? { host: picked.address, port: hop.port }
-        : { host: picked.address, port: hop.port, servername };
     const text = this.#destinations.text(picked.index, picked.address, hop.port, servername);
+    // One shared frozen target per destination rather than an object per request.
+    const target: TransportTarget = this.#destinations.decode(text)?.target ?? {
+      host: picked.address,
+      port: hop.port,
+      ...(servername === undefined ? {} : { servername }),
+    };
     this.#transmit(record, token, request, picked.index, target, text, answeredNonce);
   }
 
