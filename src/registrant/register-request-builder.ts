@@ -21,6 +21,7 @@
 import type { DigestAuthorization } from '../auth/digest-authenticator.js';
 import { SipHeaders } from '../sip/headers.js';
 import { SIP_VERSION, type SipRequest } from '../sip/message.js';
+import type { PreparedRequest } from '../transaction/prepared-request.js';
 
 /** Value of Max-Forwards on every request (RFC 3261 §8.1.1.6: SHOULD be 70). */
 export const MAX_FORWARDS = '70';
@@ -105,5 +106,34 @@ export function buildRegisterRequest(spec: RegisterRequestSpec): SipRequest {
     version: SIP_VERSION,
     headers,
     body: '',
+  };
+}
+
+/**
+ * The same request as {@link buildRegisterRequest}, in the wire form the transaction layer sends
+ * directly ({@link PreparedRequest}): the header lines are written as one string, in the same order
+ * and spelling, so the bytes on the wire are identical. This is the engine's path: one template per
+ * request instead of a header table that the serializer walks row by row.
+ */
+export function prepareRegisterRequest(spec: RegisterRequestSpec): PreparedRequest {
+  const from = `<${spec.from}>;tag=${spec.fromTag}`;
+  let lines = spec.proxy === undefined ? '' : `Route: ${proxyRoute(spec.proxy)}\r\n`;
+  lines +=
+    `Max-Forwards: ${MAX_FORWARDS}\r\nTo: <${spec.aor}>\r\nFrom: ${from}\r\nCall-ID: ${spec.callId}\r\n` +
+    `CSeq: ${spec.cseq} REGISTER\r\nContact: <${spec.contact}>${spec.contactParams};expires=${spec.expires}\r\n`;
+  // EXP-10, as in buildRegisterRequest.
+  if (spec.expires === 0) lines += 'Expires: 0\r\n';
+  if (spec.userAgent !== '') lines += `User-Agent: ${spec.userAgent}\r\n`;
+  const authorizations = spec.authorizations;
+  if (authorizations !== undefined)
+    for (const authorization of authorizations)
+      lines += `${authorization.headerName}: ${authorization.value}\r\n`;
+  return {
+    method: 'REGISTER',
+    uri: spec.requestUri,
+    callId: spec.callId,
+    from,
+    cseq: spec.cseq,
+    headerLines: lines,
   };
 }

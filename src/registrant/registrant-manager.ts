@@ -49,6 +49,7 @@ import type {
   TransactionHandler,
   TransactionResponseEvent,
 } from '../transaction/client-transaction.js';
+import type { PreparedRequest } from '../transaction/prepared-request.js';
 import { TransactionLayer, type TransactionLayerStats } from '../transaction/transaction-layer.js';
 import type { Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
 import { configChanges, sameCredentials } from './config-changes.js';
@@ -64,7 +65,7 @@ import {
   type StateChangeEvent,
 } from './manager-events.js';
 import { DestinationPool, parseDestination } from './pinned-destination.js';
-import { buildRegisterRequest } from './register-request-builder.js';
+import { prepareRegisterRequest } from './register-request-builder.js';
 import type {
   RegistrantAction,
   RegistrantEvent,
@@ -906,7 +907,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       }
       answeredNonce = authorizations[0]?.nonce;
     }
-    const request = buildRegisterRequest({
+    const request = prepareRegisterRequest({
       requestUri: action.requestUri,
       aor: config.aor,
       from: config.thirdPartyRegistrant ?? config.aor,
@@ -929,7 +930,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #route(
     record: ManagedRecord,
     token: number,
-    request: ReturnType<typeof buildRegisterRequest>,
+    request: PreparedRequest,
     hopUri: string,
     answeredNonce: string | undefined,
   ): void {
@@ -976,7 +977,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #dispatch(
     record: ManagedRecord,
     token: number,
-    request: ReturnType<typeof buildRegisterRequest>,
+    request: PreparedRequest,
     hop: NextHop,
     candidates: readonly number[],
     addresses: ReadonlyArray<ResolvedAddress>,
@@ -1003,7 +1004,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
   #transmit(
     record: ManagedRecord,
     token: number,
-    request: ReturnType<typeof buildRegisterRequest>,
+    request: PreparedRequest,
     index: number,
     target: TransportTarget,
     destination: string,
@@ -1016,7 +1017,7 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
     }
     let transaction: ClientTransactionHandle;
     try {
-      transaction = layer.sendRequest(request, target, this.#handler, record.id);
+      transaction = layer.sendPrepared(request, target, this.#handler, record.id);
     } catch (error) {
       this.#localFailure(record, token, `cannot send: ${messageOf(error)}`);
       return;

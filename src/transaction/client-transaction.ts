@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { TransportError } from '../errors.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
+import { parseMessage } from '../sip/parser.js';
 import type { InboundSource, Transport, TransportTarget } from '../transport/transport.js';
 import type { DeadlineQueue } from './deadline-queue.js';
 import { createSyntheticResponse } from './synthetic-response.js';
@@ -181,7 +182,8 @@ export class ClientTransaction implements ClientTransactionHandle, TransactionId
       branch: string;
       id: TransactionRecordId | undefined;
       identity: TransactionIdentity;
-      request: SipRequest;
+      /** The request as an object, or `undefined` when it was sent prepared (parsed from `bytes` on demand). */
+      request: SipRequest | undefined;
       bytes: Uint8Array;
       target: TransportTarget;
       handler: TransactionHandler;
@@ -385,13 +387,19 @@ export class ClientTransaction implements ClientTransactionHandle, TransactionId
   }
 
   #deliverSynthetic(status: number, reason: string, error: TransportError | undefined): void {
-    const response = createSyntheticResponse(this.#request!, status, reason);
+    const response = createSyntheticResponse(this.#sentRequest(), status, reason);
     this.#host.counters.finalsDelivered++;
     this.#deliver(this.#handler.onFinal, response, true, error, undefined, undefined, undefined);
     this.#release();
   }
 
   /** After the final outcome nothing sends or reports again: let the request and bytes go. */
+  /** The request sent, parsed from its bytes when it was sent prepared (kept until the final). */
+  #sentRequest(): SipRequest {
+    this.#request ??= requestFromBytes(this.#bytes!);
+    return this.#request;
+  }
+
   #release(): void {
     this.#request = undefined;
     this.#bytes = undefined;
@@ -406,17 +414,23 @@ export class ClientTransaction implements ClientTransactionHandle, TransactionId
     received: string | undefined,
     rport: number | undefined,
   ): void {
-    const event: TransactionResponseEvent = {
-      id: this.id,
-      branch: this.branch,
-      request: this.#request!,
-      response,
-      synthetic,
-      error,
-      source,
-      received,
-      rport,
-    };
+    const request = this.#request;
+    // A request sent as an object is passed as it is (an own field, as always); a prepared one
+    // is parsed from its bytes only if a handler reads `event.request`.
+    const event: TransactionResponseEvent =
+      request !== undefined
+        ? { id: this.id, branch: this.branch, request, response, synthetic, error, source, received, rport }
+        : new PreparedResponseEvent(
+            this.id,
+            this.branch,
+            this.#bytes!,
+            response,
+            synthetic,
+            error,
+            source,
+            received,
+            rport,
+          );
     // State is already updated, so a throwing handler cannot leave the machine half-way.
     try {
       callback.call(this.#handler, event);
@@ -429,4 +443,37 @@ export class ClientTransaction implements ClientTransactionHandle, TransactionId
 /** Reason phrase of a synthetic 503: names the error so logs and `reg_list` say what went wrong. */
 function unavailableReason(error: TransportError): string {
   return `Service Unavailable (${error.code}: ${error.message})`;
+}
+
+/**
+ * The event of a transaction whose request was sent prepared: `request` is read from the bytes sent
+ * on first access only (the registrant's handler never looks).
+ */
+class PreparedResponseEvent implements TransactionResponseEvent {
+  #request: SipRequest | undefined;
+  readonly #bytes: Uint8Array;
+
+  constructor(
+    readonly id: TransactionRecordId | undefined,
+    readonly branch: string,
+    bytes: Uint8Array,
+    readonly response: SipResponse,
+    readonly synthetic: boolean,
+    readonly error: TransportError | undefined,
+    readonly source: InboundSource | undefined,
+    readonly received: string | undefined,
+    readonly rport: number | undefined,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  get request(): SipRequest {
+    this.#request ??= requestFromBytes(this.#bytes);
+    return this.#request;
+  }
+}
+
+/** Our own request bytes back as a {@link SipRequest} (they were built valid, so they parse). */
+function requestFromBytes(bytes: Uint8Array): SipRequest {
+  return parseMessage(bytes) as SipRequest;
 }

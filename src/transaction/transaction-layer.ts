@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { type Clock, realClock } from '../clock.js';
 import { SipInvalidArgumentError, TransportError } from '../errors.js';
@@ -22,6 +23,7 @@ import {
   type TransactionResponseEvent,
 } from './client-transaction.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { type PreparedRequest, preparedRequestProblem } from './prepared-request.js';
 import { resolveTransactionTimers, type TransactionTimerOptions, type TransactionTimers } from './timers.js';
 
 /** Options of {@link TransactionLayer}. */
@@ -250,6 +252,50 @@ export class TransactionLayer {
     handler: TransactionHandler,
     id?: TransactionRecordId,
   ): ClientTransactionHandle {
+    this.#checkSend(target, handler, id);
+    const { callId, from, cseq, method } = readRequestIdentity(request);
+
+    const branch = createBranch();
+    this.#writeTopVia(request, branch);
+    const bytes = encodeMessage(request);
+    return this.#start(branch, id, callId, from, cseq, method, request, bytes, target, handler);
+  }
+
+  /**
+   * {@link sendRequest} for a request already in wire form but for its top Via (see
+   * {@link PreparedRequest}): the layer writes `<method> <uri> SIP/2.0`, its Via, the header lines
+   * and `Content-Length: 0`. Same transaction, same events; `event.request` is parsed from the
+   * bytes sent, on first read.
+   *
+   * @throws SipInvalidArgumentError when the request, target or handler is unusable (a header line
+   *   that could break the framing, INVITE/ACK, …). Nothing is sent and no transaction exists then.
+   * @throws TransportError `ERR_TRANSPORT_CLOSED` after {@link TransactionLayer.close}.
+   */
+  sendPrepared(
+    request: PreparedRequest,
+    target: TransportTarget,
+    handler: TransactionHandler,
+    id?: TransactionRecordId,
+  ): ClientTransactionHandle {
+    this.#checkSend(target, handler, id);
+    const problem = preparedRequestProblem(request);
+    if (problem !== undefined) throw new SipInvalidArgumentError(problem);
+    const { method, callId, from, cseq } = request;
+    const branch = createBranch();
+    const via = this.#topViaValue(branch);
+    const bytes = Buffer.from(
+      `${method} ${request.uri} SIP/2.0\r\nVia: ${via}\r\n${request.headerLines}Content-Length: 0\r\n\r\n`,
+      'utf8',
+    );
+    return this.#start(branch, id, callId, from, cseq, method, undefined, bytes, target, handler);
+  }
+
+  /** The checks every send makes before anything else. */
+  #checkSend(
+    target: TransportTarget,
+    handler: TransactionHandler,
+    id: TransactionRecordId | undefined,
+  ): void {
     if (this.#closed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'transaction layer closed');
     checkAddress('target', target);
     if (typeof handler !== 'object' || handler === null || typeof handler.onFinal !== 'function')
@@ -266,11 +312,21 @@ export class TransactionLayer {
       throw new SipInvalidArgumentError(
         `target.host: strictSource needs an IP address to compare sources with, received ${JSON.stringify(target.host)}`,
       );
-    const { callId, from, cseq, method } = readRequestIdentity(request);
+  }
 
-    const branch = createBranch();
-    this.#writeTopVia(request, branch);
-    const bytes = encodeMessage(request);
+  /** Create, register and start the transaction of one request about to go out. */
+  #start(
+    branch: string,
+    id: TransactionRecordId | undefined,
+    callId: string,
+    from: string,
+    cseq: number,
+    method: string,
+    request: SipRequest | undefined,
+    bytes: Uint8Array,
+    target: TransportTarget,
+    handler: TransactionHandler,
+  ): ClientTransactionHandle {
     const identity: TransactionIdentity = {
       key: branch,
       callId,
@@ -326,6 +382,11 @@ export class TransactionLayer {
   }
 
   #writeTopVia(request: SipRequest, branch: string): void {
+    replaceTopVia(request, this.#topViaValue(branch));
+  }
+
+  /** The value of our top Via for `branch` (sent-by, and `rport` on unreliable transports). */
+  #topViaValue(branch: string): string {
     const address = this.#sentBy ?? this.#transport.localAddress;
     if (address !== this.#viaFor) {
       this.#viaFor = address;
@@ -341,8 +402,7 @@ export class TransactionLayer {
     }
     // RFC 3581 §3 (checklist TRN-06): ask for rport on unreliable transports so a NATed client
     // gets its response at the address the registrar saw.
-    const value = this.#viaPrefix + branch + (this.#transport.reliable ? '' : ';rport');
-    replaceTopVia(request, value);
+    return this.#viaPrefix + branch + (this.#transport.reliable ? '' : ';rport');
   }
 
   #onInbound(data: Uint8Array, source: InboundSource): void {
