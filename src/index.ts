@@ -2,6 +2,9 @@
  * sip-registrant: keep many SIP accounts registered on remote registrars.
  *
  * This file only re-exports the public surface; see docs/ for concepts and the TSDoc of each export.
+ *
+ * @packageDocumentation
+ * @module sip-registrant
  */
 
 export {
@@ -17,6 +20,7 @@ export {
   type DigestAlgorithm,
   type DigestAlgorithmFamily,
   type DigestAlgorithmName,
+  type DigestHashName,
   findDigestAlgorithm,
   isDigestAlgorithmSupported,
   supportedDigestAlgorithms,
@@ -53,11 +57,16 @@ export { parseUacParam, UAC_PARAM_FIELDS } from './config/parse-uac-param.js';
 export {
   DEFAULT_EXPIRY,
   type ForcedSocket,
+  type ForcedSocketProtocol,
   type NormalizedRegistrantConfig,
   type RegistrantConfig,
   registrantKey,
 } from './config/registrant-config.js';
-export type { RegistrantCredentials } from './config/registrant-credentials.js';
+export type {
+  Ha1Credentials,
+  PasswordCredentials,
+  RegistrantCredentials,
+} from './config/registrant-credentials.js';
 export {
   checkRegistrantConfig,
   type RegistrantConfigCheck,
@@ -121,8 +130,10 @@ export {
 export {
   createRegistrantPolicy,
   DEFAULT_REGISTRANT_POLICY_OPTIONS,
+  type RegistrantPolicy,
   type RegistrantPolicyOptions,
 } from './registrant/policy.js';
+export type { RegistrantWarning } from './registrant/registrant-events.js';
 export type { RegistrantInfo } from './registrant/registrant-info.js';
 // The registrant manager
 export {
@@ -225,6 +236,7 @@ export type {
   TransactionRecordId,
   TransactionResponseEvent,
 } from './transaction/client-transaction.js';
+export type { PreparedRequest } from './transaction/prepared-request.js';
 export { createSyntheticResponse } from './transaction/synthetic-response.js';
 export {
   DEFAULT_TRANSACTION_TIMERS,

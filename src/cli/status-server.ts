@@ -26,6 +26,7 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** What the status server needs from the manager: the MI verbs, its counters, whether it runs. */
 export interface StatusServerManager extends MiRegistrantManager {
+  /** Counters for `/health` (the metrics read their own). */
   stats(): RegistrantManagerStats;
   /** When present and false, `/health` answers 503 with status `stopped`. */
   readonly running?: boolean;

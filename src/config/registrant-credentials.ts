@@ -20,6 +20,7 @@ export class PasswordCredentials {
     return this.#password;
   }
 
+  /** What JSON.stringify shows: the kind and user name, never the secret. */
   toJSON(): { kind: 'password'; username: string } {
     return { kind: this.kind, username: this.username };
   }
@@ -45,6 +46,7 @@ export class Ha1Credentials {
     return this.#ha1;
   }
 
+  /** What JSON.stringify shows: the kind and user name, never the secret. */
   toJSON(): { kind: 'ha1'; username: string } {
     return { kind: this.kind, username: this.username };
   }

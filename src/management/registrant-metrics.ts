@@ -34,10 +34,15 @@ export type { RegistrantMetricsOptions } from './registrant-metrics-options.js';
  * hosts may wrap or fake it): the counters, and the two events followed.
  */
 export interface MetricsRegistrantManager {
+  /** The manager's counters, read on every `render()`. */
   stats(): RegistrantManagerStats;
+  /** Follow transitions (state counters and registration latency). */
   on(event: 'stateChange', listener: (event: StateChangeEvent) => void): unknown;
+  /** Forget the open attempt of a removed record. */
   on(event: 'removed', listener: (event: RegistrantMembershipEvent) => void): unknown;
+  /** Stop following transitions (`dispose()`). */
   off(event: 'stateChange', listener: (event: StateChangeEvent) => void): unknown;
+  /** Stop following removals (`dispose()`). */
   off(event: 'removed', listener: (event: RegistrantMembershipEvent) => void): unknown;
 }
 

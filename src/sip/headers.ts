@@ -6,6 +6,12 @@ export interface SipHeaderRow {
   readonly value: string;
 }
 
+/** A row with its lookup key ({@link headerKey} of the name). */
+export interface KeyedHeaderRow extends SipHeaderRow {
+  readonly key: string;
+}
+type KeyedRow = KeyedHeaderRow;
+
 /**
  * The header block of a SIP message: rows kept in order with their original names, looked up
  * case-insensitively with compact forms mapped to their long names (RFC 3261 §7.3.1, §7.3.3).
@@ -13,11 +19,6 @@ export interface SipHeaderRow {
  * Rows are stored as received: a row holding `a, b` is one row. Splitting comma-joined values is
  * the job of each header's own parser (RFC 3261 §7.3 allows both forms for list headers only).
  */
-/** A row with its lookup key ({@link headerKey} of the name). */
-export interface KeyedHeaderRow extends SipHeaderRow {
-  readonly key: string;
-}
-type KeyedRow = KeyedHeaderRow;
 
 export class SipHeaders implements Iterable<SipHeaderRow> {
   // Each row keeps its lookup key so a lookup never lower-cases names again (parser hot path).
@@ -46,6 +47,7 @@ export class SipHeaders implements Iterable<SipHeaderRow> {
     return values;
   }
 
+  /** Whether at least one row has this name (case-insensitive, compact forms included). */
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }
@@ -99,10 +101,12 @@ export class SipHeaders implements Iterable<SipHeaderRow> {
     return this.#rows.map(({ name, value }) => ({ name, value }));
   }
 
+  /** An independent copy (rows are immutable, so the copy shares them). */
   clone(): SipHeaders {
     return new SipHeaders(this.#rows);
   }
 
+  /** The rows in order, as {@link rows} returns them. */
   [Symbol.iterator](): Iterator<SipHeaderRow> {
     return this.rows()[Symbol.iterator]();
   }

@@ -29,12 +29,15 @@ export interface SipResponse {
   body: string;
 }
 
+/** A parsed or built SIP message: a request or a response (`kind` tells which). */
 export type SipMessage = SipRequest | SipResponse;
 
+/** Narrow a message to a request. */
 export function isRequest(message: SipMessage): message is SipRequest {
   return message.kind === 'request';
 }
 
+/** Narrow a message to a response. */
 export function isResponse(message: SipMessage): message is SipResponse {
   return message.kind === 'response';
 }

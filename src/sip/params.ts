@@ -214,6 +214,7 @@ export class GenericParams implements Iterable<GenericParam> {
     return true;
   }
 
+  /** The parameters in their original order. */
   [Symbol.iterator](): Iterator<GenericParam> {
     return this.#list[Symbol.iterator]();
   }

@@ -115,7 +115,7 @@ export function comparisonKey(text: string): string {
 /**
  * Fully decodes `%HH` escapes as UTF-8 (invalid sequences become U+FFFD), for showing or using a
  * component's value: `sip:I%20have%20spaces@h` has the user `I have spaces`. Never use the result
- * for comparison (see {@link comparisonKey}).
+ * for comparison (`uriEquals` compares escapes as RFC 3261 §19.1.4 says).
  */
 export function percentDecode(text: string): string {
   if (!text.includes('%')) return text;

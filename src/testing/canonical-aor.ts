@@ -17,7 +17,7 @@ export function canonicalAorOf(uri: Uri): string {
 }
 
 /**
- * {@link canonicalAorOf} for a URI given as text (`<…>` brackets allowed), for looking bindings up.
+ * The canonical AOR (scheme, user and host, lower-cased where case does not matter) of a URI given as text (`<…>` brackets allowed), for looking bindings up.
  * @throws SipParseError `BAD_URI` when `text` is not a URI
  */
 export function canonicalAor(text: string): string {

@@ -11,6 +11,9 @@
  * expect(registrar.bindings('sip:alice@example.com')).toHaveLength(1);
  * await registrar.close();
  * ```
+ *
+ * @packageDocumentation
+ * @module sip-registrant/testing
  */
 export { canonicalAor } from './canonical-aor.js';
 export {

@@ -39,6 +39,7 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** The transport name as written in Via (`SIP/2.0/UDP`); other stacks may report their own. */
 export type TransportProtocol = 'UDP' | 'TCP' | 'TLS' | (string & {});
 
 /** An IP address (no brackets around IPv6) and port. */
@@ -67,6 +68,8 @@ export interface InboundSource {
   readonly protocol: TransportProtocol;
 }
 
+/** Receives every inbound message raw, with where it came from (see `Transport.onMessage`). */
 export type InboundMessageListener = (data: Uint8Array, source: InboundSource) => void;
 
+/** Told when a connection-oriented flow to `target` failed (see `Transport.onFlowFailure`). */
 export type FlowFailureListener = (target: TransportTarget, error: Error) => void;
