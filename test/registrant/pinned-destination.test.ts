@@ -26,7 +26,14 @@ describe('pinned destinations', () => {
 
   it('strings that are not destinations decode to undefined', () => {
     const pool = new DestinationPool();
-    for (const bad of ['', 'udp:1.2.3.4:5060', 'x|1.2.3.4|5060|', '0|1.2.3.4|0|', '0|1.2.3.4|70000|', '-1|h|5|'])
+    for (const bad of [
+      '',
+      'udp:1.2.3.4:5060',
+      'x|1.2.3.4|5060|',
+      '0|1.2.3.4|0|',
+      '0|1.2.3.4|70000|',
+      '-1|h|5|',
+    ])
       expect(pool.decode(bad)).toBeUndefined();
     expect(parseDestination('0|h|5060|')).toEqual({ index: 0, target: { host: 'h', port: 5060 } });
   });
