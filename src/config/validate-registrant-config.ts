@@ -17,12 +17,14 @@
  * - username and password come together; a password `0x` + 32/64 hex digits is an HA1.
  * - Unknown fields are rejected, with a suggestion for likely typos and OpenSIPS column names.
  */
+
 import type { RegistrantConfigIssue } from '../errors.js';
 import { RegistrantConfigError, SipParseError } from '../errors.js';
 import { classifyHost } from '../sip/host.js';
 import { parseParams } from '../sip/params.js';
 import type { SipUri } from '../sip/uri.js';
 import { parseUri } from '../sip/uri.js';
+import { suggestKey } from './key-suggestion.js';
 import type {
   ForcedSocket,
   ForcedSocketProtocol,
@@ -47,7 +49,8 @@ export type RegistrantConfigCheck =
       readonly record: string;
     };
 
-const KNOWN_FIELDS: readonly (keyof RegistrantConfig)[] = [
+/** The fields of a {@link RegistrantConfig}, in documentation order. */
+export const REGISTRANT_CONFIG_FIELDS: readonly (keyof RegistrantConfig)[] = Object.freeze([
   'registrar',
   'proxy',
   'aor',
@@ -59,7 +62,8 @@ const KNOWN_FIELDS: readonly (keyof RegistrantConfig)[] = [
   'expiry',
   'socket',
   'enabled',
-];
+]);
+const KNOWN_FIELDS = REGISTRANT_CONFIG_FIELDS;
 
 /** OpenSIPS column names and other likely spellings, mapped to our field names. */
 const ALIASES: Readonly<Record<string, keyof RegistrantConfig>> = {
@@ -235,31 +239,7 @@ function suggestField(key: string): string | undefined {
   const lower = key.toLowerCase();
   const alias = ALIASES[lower];
   if (alias !== undefined) return alias;
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const field of KNOWN_FIELDS) {
-    const distance = lower === field.toLowerCase() ? 0 : editDistance(lower, field.toLowerCase(), 3);
-    if (distance < bestDistance) {
-      best = field;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, giving up (returning `limit`) for long or far-apart strings. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit || a.length > 40 || b.length > 40) return limit;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return suggestKey(key, KNOWN_FIELDS);
 }
 
 /** First control character (0x00–0x1F, 0x7F) in `text`, or -1. */

@@ -4,9 +4,10 @@
  * prefixed with where the account is in the file. Passwords may come from the environment
  * (`passwordEnv`); no message ever contains one.
  */
+
 import { parseUacParam } from '../../config/parse-uac-param.js';
 import { type RegistrantConfig, registrantKey } from '../../config/registrant-config.js';
-import { checkRegistrantConfig } from '../../config/validate-registrant-config.js';
+import { checkRegistrantConfig, REGISTRANT_CONFIG_FIELDS } from '../../config/validate-registrant-config.js';
 import { RegistrantConfigError } from '../../errors.js';
 import { splitOutside } from '../../sip/lexer.js';
 import type { ConfigMappingNode, ConfigNode } from './config-node.js';
@@ -16,19 +17,7 @@ import { unknownKeyProblem } from './did-you-mean.js';
 import { describeNode } from './node-text.js';
 
 /** Fields of a registrant config (the library's `RegistrantConfig`). */
-export const ACCOUNT_FIELDS = [
-  'registrar',
-  'proxy',
-  'aor',
-  'thirdPartyRegistrant',
-  'username',
-  'password',
-  'contact',
-  'contactParams',
-  'expiry',
-  'socket',
-  'enabled',
-] as const;
+export const ACCOUNT_FIELDS = REGISTRANT_CONFIG_FIELDS;
 
 /** Fields that hold text: a YAML plain scalar there is read as typed (`0123` stays `0123`). */
 const TEXT_FIELDS: ReadonlySet<string> = new Set([

@@ -1,38 +1,5 @@
-/** "Did you mean" suggestions for misspelt keys. */
-
-/** Levenshtein distance between `a` and `b`, or `limit` once it is certain to be at least that. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit || a.length > 64 || b.length > 64) return limit;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost));
-    }
-    previous = current;
-  }
-  return Math.min(previous[b.length]!, limit);
-}
-
-/**
- * The known name closest to `key` (case-insensitive, at most two edits; or the same letters without
- * `_`/`-`, so `hash_size` suggests `hashSize`), or `undefined` when none is close.
- */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
-  const flat = (s: string) => s.toLowerCase().split('_').join('').split('-').join('');
-  const wanted = flat(key);
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const name of known) {
-    const distance = editDistance(wanted, flat(name), 3);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
+/** The "unknown key" message of the daemon config loader, with a suggestion. */
+import { suggestKey } from '../../config/key-suggestion.js';
 
 /** `"key" is not a known <what> (did you mean "x"?); known: a, b, c`. */
 export function unknownKeyProblem(key: string, known: readonly string[], what: string): string {
