@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { type Clock, realClock } from '../clock.js';
-import { SipInvalidArgumentError, TransportError } from '../errors.js';
+import { describeReceived, SipInvalidArgumentError, TransportError } from '../errors.js';
 import { parseCSeq } from '../sip/cseq.js';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message.js';
 import { parseFromTo } from '../sip/name-addr.js';
@@ -10,7 +10,6 @@ import { parseMessage } from '../sip/parser.js';
 import { encodeMessage } from '../sip/serializer.js';
 import { getVias, type ParsedVia } from '../sip/via.js';
 import type { InboundSource, Transport, TransportAddress, TransportTarget } from '../transport/transport.js';
-import { describe } from '../transport/transport-address.js';
 import { BRANCH_MAGIC_COOKIE, createBranch } from './branch.js';
 import {
   ClientTransaction,
@@ -106,6 +105,9 @@ export interface TransactionLayerStats {
   readonly dropped: TransactionDropCounters;
 }
 
+/** The last line of every prepared request (it has no body). */
+const CONTENT_LENGTH_ZERO = Buffer.from('Content-Length: 0\r\n\r\n', 'latin1');
+
 type MutableDrops = { -readonly [K in keyof TransactionDropCounters]: number };
 
 /**
@@ -165,7 +167,9 @@ export class TransactionLayer {
 
   constructor(options: TransactionLayerOptions) {
     if (typeof options !== 'object' || options === null)
-      throw new SipInvalidArgumentError(`options: expected an object, received ${describe(options)}`);
+      throw new SipInvalidArgumentError(
+        `options: expected an object, received ${describeReceived(options, 60)}`,
+      );
     const { transport } = options;
     if (
       typeof transport !== 'object' ||
@@ -174,19 +178,21 @@ export class TransactionLayer {
       typeof transport.onMessage !== 'function'
     )
       throw new SipInvalidArgumentError(
-        `options.transport: expected a Transport (send, onMessage, …), received ${describe(transport)}`,
+        `options.transport: expected a Transport (send, onMessage, …), received ${describeReceived(transport, 60)}`,
       );
     const clock = options.clock ?? realClock;
     if (typeof clock !== 'object' || clock === null || typeof clock.setTimeout !== 'function')
-      throw new SipInvalidArgumentError(`options.clock: expected a Clock, received ${describe(clock)}`);
+      throw new SipInvalidArgumentError(
+        `options.clock: expected a Clock, received ${describeReceived(clock, 60)}`,
+      );
     if (options.sentBy !== undefined) checkAddress('options.sentBy', options.sentBy);
     if (options.strictSource !== undefined && typeof options.strictSource !== 'boolean')
       throw new SipInvalidArgumentError(
-        `options.strictSource: expected a boolean, received ${describe(options.strictSource)}`,
+        `options.strictSource: expected a boolean, received ${describeReceived(options.strictSource, 60)}`,
       );
     if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function')
       throw new SipInvalidArgumentError(
-        `options.onHandlerError: expected a function, received ${describe(options.onHandlerError)}`,
+        `options.onHandlerError: expected a function, received ${describeReceived(options.onHandlerError, 60)}`,
       );
     this.#transport = transport;
     this.#clock = clock;
@@ -283,10 +289,16 @@ export class TransactionLayer {
     const { method, callId, from, cseq } = request;
     const branch = createBranch();
     const via = this.#topViaValue(branch);
-    const bytes = Buffer.from(
-      `${method} ${request.uri} SIP/2.0\r\nVia: ${via}\r\n${request.headerLines}Content-Length: 0\r\n\r\n`,
-      'utf8',
-    );
+    // Written in three pieces: concatenating them first would copy the header lines once more
+    // into a flat string only to encode it.
+    const head = `${method} ${request.uri} SIP/2.0\r\nVia: ${via}\r\n`;
+    const lines = request.headerLines;
+    const headLength = Buffer.byteLength(head, 'utf8');
+    const linesLength = Buffer.byteLength(lines, 'utf8');
+    const bytes = Buffer.allocUnsafe(headLength + linesLength + CONTENT_LENGTH_ZERO.length);
+    bytes.write(head, 0, headLength, 'utf8');
+    bytes.write(lines, headLength, linesLength, 'utf8');
+    CONTENT_LENGTH_ZERO.copy(bytes, headLength + linesLength);
     return this.#start(branch, id, callId, from, cseq, method, undefined, bytes, target, handler);
   }
 
@@ -300,14 +312,16 @@ export class TransactionLayer {
     checkAddress('target', target);
     if (typeof handler !== 'object' || handler === null || typeof handler.onFinal !== 'function')
       throw new SipInvalidArgumentError(
-        `handler: expected an object with an onFinal function, received ${describe(handler)}`,
+        `handler: expected an object with an onFinal function, received ${describeReceived(handler, 60)}`,
       );
     if (handler.onProvisional !== undefined && typeof handler.onProvisional !== 'function')
       throw new SipInvalidArgumentError(
-        `handler.onProvisional: expected a function, received ${describe(handler.onProvisional)}`,
+        `handler.onProvisional: expected a function, received ${describeReceived(handler.onProvisional, 60)}`,
       );
     if (id !== undefined && typeof id !== 'string' && typeof id !== 'number')
-      throw new SipInvalidArgumentError(`id: expected a string or a number, received ${describe(id)}`);
+      throw new SipInvalidArgumentError(
+        `id: expected a string or a number, received ${describeReceived(id, 60)}`,
+      );
     if (this.#strictSource && isIP(stripBrackets(target.host)) === 0)
       throw new SipInvalidArgumentError(
         `target.host: strictSource needs an IP address to compare sources with, received ${JSON.stringify(target.host)}`,
@@ -547,11 +561,13 @@ export class TransactionLayer {
 /** Call-ID, From tag and CSeq of a request about to be sent; throws when one is unusable. */
 function readRequestIdentity(request: SipRequest) {
   if (typeof request !== 'object' || request === null || request.kind !== 'request')
-    throw new SipInvalidArgumentError(`request: expected a SipRequest, received ${describe(request)}`);
+    throw new SipInvalidArgumentError(
+      `request: expected a SipRequest, received ${describeReceived(request, 60)}`,
+    );
   const method = request.method;
   if (typeof method !== 'string' || method.length === 0)
     throw new SipInvalidArgumentError(
-      `request.method: expected a method token, received ${describe(method)}`,
+      `request.method: expected a method token, received ${describeReceived(method, 60)}`,
     );
   // INVITE and ACK follow other state machines (RFC 3261 §17.1.1); this layer has none.
   if (method === 'INVITE' || method === 'ACK')
@@ -619,15 +635,17 @@ function firstValueEnd(row: string): number {
 
 function checkAddress(name: string, address: TransportAddress | TransportTarget): void {
   if (typeof address !== 'object' || address === null)
-    throw new SipInvalidArgumentError(`${name}: expected { host, port }, received ${describe(address)}`);
+    throw new SipInvalidArgumentError(
+      `${name}: expected { host, port }, received ${describeReceived(address, 60)}`,
+    );
   const { host, port } = address;
   if (typeof host !== 'string' || host.length === 0 || !isPrintableHost(host))
     throw new SipInvalidArgumentError(
-      `${name}.host: expected a host name or IP address, received ${describe(host)}`,
+      `${name}.host: expected a host name or IP address, received ${describeReceived(host, 60)}`,
     );
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
     throw new SipInvalidArgumentError(
-      `${name}.port: expected an integer 1..65535, received ${describe(port)}`,
+      `${name}.port: expected an integer 1..65535, received ${describeReceived(port, 60)}`,
     );
 }
 
