@@ -164,3 +164,23 @@ function describeKey(key: string): string {
   }
   return `with key ${JSON.stringify(key.length > 200 ? key.slice(0, 200) + '…' : key)}`;
 }
+
+/**
+ * A received value as option and argument errors show it ("expected …, received <this>"): short
+ * strings quoted (cut at `maxLength` characters), numbers, booleans, null and undefined as written,
+ * arrays as "an array", anything else by its type. Never a whole object, which might hold a secret.
+ */
+export function describeReceived(value: unknown, maxLength = 40): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > maxLength ? `${value.slice(0, maxLength)}…` : value);
+  if (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint' ||
+    value === null ||
+    value === undefined
+  )
+    return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

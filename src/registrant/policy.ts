@@ -6,7 +6,7 @@
  * Units: options are in seconds (as OpenSIPS' module parameters are); the resolved
  * {@link RegistrantPolicy} and every function return milliseconds on the monotonic clock.
  */
-import { SipInvalidArgumentError } from '../errors.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 
 /** Options of the refresh / retry policy. Every field is optional; defaults are documented. */
 export interface RegistrantPolicyOptions {
@@ -124,13 +124,6 @@ export const DEFAULT_REGISTRANT_POLICY_OPTIONS: Readonly<Required<RegistrantPoli
   inFlightWatchdog: 90,
 });
 
-function describe(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
-    return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  return typeof value;
-}
-
 function option(
   options: RegistrantPolicyOptions,
   name: keyof RegistrantPolicyOptions,
@@ -141,7 +134,7 @@ function option(
   const value = raw === undefined ? DEFAULT_REGISTRANT_POLICY_OPTIONS[name] : raw;
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value))
     throw new SipInvalidArgumentError(
-      `registrant policy option "${name}": expected ${expected}, received ${describe(raw)}`,
+      `registrant policy option "${name}": expected ${expected}, received ${describeReceived(raw)}`,
     );
   return value;
 }
@@ -154,7 +147,7 @@ function option(
 export function createRegistrantPolicy(options: RegistrantPolicyOptions = {}): RegistrantPolicy {
   if (typeof options !== 'object' || options === null)
     throw new SipInvalidArgumentError(
-      `registrant policy options: expected an object, received ${describe(options)}`,
+      `registrant policy options: expected an object, received ${describeReceived(options)}`,
     );
   const timerInterval = option(options, 'timerInterval', 'a number of seconds > 0', (n) => n > 0);
   const percentage = option(

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { createDigestAuthenticator, type DigestAuthenticator } from '../auth/digest-authenticator.js';
 import { type Clock, realClock } from '../clock.js';
-import { SipInvalidArgumentError } from '../errors.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 import {
   resolveTransactionTimers,
   type TransactionTimerOptions,
@@ -181,19 +181,9 @@ export const DEFAULT_USER_AGENT = `sip-registrant/${packageVersion() ?? '0'}`;
 /** Longest accepted User-Agent (a header value, not a document). */
 const MAX_USER_AGENT_LENGTH = 256;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
-
 function invalid(option: string, expected: string, received: unknown): never {
   throw new SipInvalidArgumentError(
-    `RegistrantManager option "${option}": expected ${expected}, received ${describe(received)}`,
+    `RegistrantManager option "${option}": expected ${expected}, received ${describeReceived(received)}`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { SipInvalidArgumentError } from '../errors.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 
 /**
  * Bounds the message parser enforces so one hostile or broken peer cannot make it do unbounded work
@@ -55,7 +55,7 @@ export function resolveParseLimits(limits?: Partial<ParseLimits>): ParseLimits {
   if (resolved.has(limits)) return limits as ParseLimits;
   if (limits === null || typeof limits !== 'object') {
     throw new SipInvalidArgumentError(
-      `parse limits: expected an object of limits, received ${describe(limits as unknown)}`,
+      `parse limits: expected an object of limits, received ${describeReceived(limits as unknown)}`,
     );
   }
   for (const key of Object.keys(limits)) {
@@ -71,7 +71,7 @@ export function resolveParseLimits(limits?: Partial<ParseLimits>): ParseLimits {
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
       throw new SipInvalidArgumentError(
-        `parse limits: option "${name}" must be a positive integer, received ${describe(value)}`,
+        `parse limits: option "${name}" must be a positive integer, received ${describeReceived(value)}`,
       );
     }
     merged[name] = value;
@@ -79,11 +79,4 @@ export function resolveParseLimits(limits?: Partial<ParseLimits>): ParseLimits {
   const result: ParseLimits = Object.freeze(merged);
   resolved.add(result);
   return result;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'null';
-  return typeof value;
 }

@@ -8,7 +8,7 @@
  * Request-URI with whitespace (header injection, checklist SEC-06).
  */
 import { Buffer } from 'node:buffer';
-import { SipInvalidArgumentError } from '../errors.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 import { canonicalHeaderName, headerKey } from './header-names.js';
 import { isToken } from './lexer.js';
 import { SIP_VERSION, type SipMessage, type SipRequest } from './message.js';
@@ -70,7 +70,7 @@ export function serializeMessage(message: SipMessage): string {
 function rowProblem(name: string, value: unknown): SipInvalidArgumentError | undefined {
   if (!isToken(name)) {
     return new SipInvalidArgumentError(
-      `header name ${describe(name)} is not a token (RFC 3261 §7.3.1); it cannot be sent`,
+      `header name ${describeReceived(name, 60)} is not a token (RFC 3261 §7.3.1); it cannot be sent`,
     );
   }
   if (typeof value !== 'string') {
@@ -113,7 +113,7 @@ function requestLine(request: SipRequest): string {
   const { method, uri } = request;
   if (typeof method !== 'string' || !isToken(method)) {
     throw new SipInvalidArgumentError(
-      `request method ${describe(method)} is not a token (RFC 3261 §7.1, §25.1)`,
+      `request method ${describeReceived(method, 60)} is not a token (RFC 3261 §7.1, §25.1)`,
     );
   }
   if (typeof uri !== 'string' || uri.length === 0) {
@@ -147,11 +147,13 @@ function checkMandatoryHeaders(request: SipRequest): void {
 function statusLine(status: number, reason: string): string {
   if (!Number.isInteger(status) || status < 100 || status > 699) {
     throw new SipInvalidArgumentError(
-      `response status must be an integer from 100 to 699, received ${describe(status)}`,
+      `response status must be an integer from 100 to 699, received ${describeReceived(status, 60)}`,
     );
   }
   if (typeof reason !== 'string') {
-    throw new SipInvalidArgumentError(`response reason must be a string, received ${describe(reason)}`);
+    throw new SipInvalidArgumentError(
+      `response reason must be a string, received ${describeReceived(reason, 60)}`,
+    );
   }
   const bad = firstControl(reason);
   if (bad !== -1) {
@@ -181,10 +183,4 @@ function controlName(code: number): string {
   if (code === 0x00) return 'NUL';
   if (code === 0x20) return 'a space';
   return `the control character 0x${code.toString(16).padStart(2, '0')}`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number') return String(value);
-  return value === null ? 'null' : typeof value;
 }

@@ -1,5 +1,4 @@
-import { SipInvalidArgumentError } from '../errors.js';
-import { describe } from '../transport/transport-address.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 
 /**
  * RFC 3261 timer base values for non-INVITE client transactions, in milliseconds (§17.1.1.1,
@@ -53,7 +52,7 @@ function readMs(options: TransactionTimerOptions, name: keyof TransactionTimerOp
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new SipInvalidArgumentError(
-      `timers.${name}: expected a finite number of milliseconds, received ${describe(value)}`,
+      `timers.${name}: expected a finite number of milliseconds, received ${describeReceived(value, 60)}`,
     );
   return value;
 }
@@ -64,7 +63,9 @@ function readMs(options: TransactionTimerOptions, name: keyof TransactionTimerOp
  */
 export function resolveTransactionTimers(options: TransactionTimerOptions = {}): TransactionTimers {
   if (typeof options !== 'object' || options === null)
-    throw new SipInvalidArgumentError(`timers: expected an object, received ${describe(options)}`);
+    throw new SipInvalidArgumentError(
+      `timers: expected an object, received ${describeReceived(options, 60)}`,
+    );
   const t1 = readMs(options, 't1', DEFAULT_TRANSACTION_TIMERS.t1);
   if (!(t1 > 0)) throw new SipInvalidArgumentError(`timers.t1: expected a value > 0 ms, received ${t1}`);
   const t2 = readMs(options, 't2', Math.max(DEFAULT_TRANSACTION_TIMERS.t2, t1));

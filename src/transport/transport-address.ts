@@ -4,7 +4,7 @@
  * dual-stack IPv6 socket as plain IPv4 so the same peer always has the same address.
  */
 import { isIP } from 'node:net';
-import { TransportError } from '../errors.js';
+import { describeReceived, TransportError } from '../errors.js';
 import type { TransportTarget } from './transport.js';
 
 const MAPPED_IPV4_PREFIX = '::ffff:';
@@ -30,17 +30,29 @@ export function unmapIPv4(address: string): string {
  */
 export function targetProblem(target: unknown, protocol: string): TransportError | undefined {
   if (typeof target !== 'object' || target === null)
-    return sendError(protocol, `target must be an object { host, port }, received ${describe(target)}`);
+    return sendError(
+      protocol,
+      `target must be an object { host, port }, received ${describeReceived(target, 60)}`,
+    );
   const { host, port, servername } = target as Partial<TransportTarget>;
   if (typeof host !== 'string' || host.length === 0 || host.length > 253 || hasSpaceOrControl(host))
-    return sendError(protocol, `target.host must be an IP address or host name, received ${describe(host)}`);
+    return sendError(
+      protocol,
+      `target.host must be an IP address or host name, received ${describeReceived(host, 60)}`,
+    );
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535)
-    return sendError(protocol, `target.port must be an integer 1-65535, received ${describe(port)}`);
+    return sendError(
+      protocol,
+      `target.port must be an integer 1-65535, received ${describeReceived(port, 60)}`,
+    );
   if (
     servername !== undefined &&
     (typeof servername !== 'string' || servername.length === 0 || hasSpaceOrControl(servername))
   )
-    return sendError(protocol, `target.servername must be a host name, received ${describe(servername)}`);
+    return sendError(
+      protocol,
+      `target.servername must be a host name, received ${describeReceived(servername, 60)}`,
+    );
   return undefined;
 }
 
@@ -57,9 +69,3 @@ function hasSpaceOrControl(text: string): boolean {
 }
 
 /** A short, single-line description of a value for an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
-    return String(value);
-  return typeof value;
-}

@@ -4,8 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { type Clock, realClock } from '../clock.js';
-import { SipInvalidArgumentError } from '../errors.js';
-import { describe } from './transport-address.js';
+import { describeReceived, SipInvalidArgumentError } from '../errors.js';
 
 /** Validates option values for one factory (`owner` is its name, used in messages). */
 export class OptionChecker {
@@ -83,7 +82,7 @@ export class OptionChecker {
 
   #invalid(name: string, expected: string, value: unknown): SipInvalidArgumentError {
     return new SipInvalidArgumentError(
-      `${this.#owner}: option ${name} must be ${expected}, received ${describe(value)}`,
+      `${this.#owner}: option ${name} must be ${expected}, received ${describeReceived(value, 60)}`,
     );
   }
 }
