@@ -3,6 +3,7 @@
 //
 //   npm run build && node --expose-gc bench/scale/run.mjs [--n 100000] [--quick]
 //        [--hash-size 10] [--rate 1000 | --timer-interval S] [--deadline 300] [--udp-buffer BYTES]
+//        [--skip-kamailio] [--kamailio-children 4] [--kamailio-spread S]
 //
 // N also comes from SCALE_N; --quick means 10,000. SR_DIST=<dir> points at another build of the
 // package (default: ../../dist).
@@ -26,13 +27,19 @@
 //     transactions are gone;
 //   - the cost of one timer tick on the registered table (one bucket, nothing due), of a whole sweep,
 //     and of one tick over the whole table in a single bucket (fake clock, nothing due);
-//   - stop(): how long the paced un-REGISTER of everything takes and what is left at the registrar.
+//   - stop(): how long the paced un-REGISTER of everything takes and what is left at the registrar;
+//   - the peer, measured in the same run (kamailio-peer.mjs): Kamailio's uac_reg registering the
+//     same N accounts against the same double, its first REGISTERs spread over --kamailio-spread
+//     seconds (default: timerInterval, the load our sweep offers), its CPU read from /proc for all
+//     its processes. Skipped with a notice when kamailio or its uac/db_text modules are missing,
+//     or with --skip-kamailio.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runKamailioPeer } from './kamailio-peer.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -44,6 +51,9 @@ const { values } = parseArgs({
     'timer-interval': { type: 'string' },
     deadline: { type: 'string', default: '300' },
     'udp-buffer': { type: 'string' },
+    'skip-kamailio': { type: 'boolean', default: false },
+    'kamailio-children': { type: 'string', default: '4' },
+    'kamailio-spread': { type: 'string' },
   },
 });
 const N = Number(values.n ?? process.env.SCALE_N ?? (values.quick ? 10_000 : 100_000));
@@ -52,6 +62,8 @@ const RATE = Number(values.rate);
 const TIMER_INTERVAL = Number(values['timer-interval'] ?? Math.max(1, Math.round(N / RATE)));
 const DEADLINE_S = Number(values.deadline);
 const UDP_BUFFER = values['udp-buffer'] === undefined ? undefined : Number(values['udp-buffer']);
+const KAMAILIO_CHILDREN = Number(values['kamailio-children']);
+const KAMAILIO_SPREAD = Number(values['kamailio-spread'] ?? TIMER_INTERVAL);
 const checks = [
   ['n', N, Number.isSafeInteger(N) && N >= 1],
   ['hash-size', HASH_SIZE, Number.isInteger(HASH_SIZE) && HASH_SIZE >= 0 && HASH_SIZE <= 20],
@@ -63,6 +75,12 @@ const checks = [
     UDP_BUFFER,
     UDP_BUFFER === undefined || (Number.isSafeInteger(UDP_BUFFER) && UDP_BUFFER > 0),
   ],
+  [
+    'kamailio-children',
+    KAMAILIO_CHILDREN,
+    Number.isInteger(KAMAILIO_CHILDREN) && KAMAILIO_CHILDREN >= 1 && KAMAILIO_CHILDREN <= 64,
+  ],
+  ['kamailio-spread', KAMAILIO_SPREAD, Number.isInteger(KAMAILIO_SPREAD) && KAMAILIO_SPREAD >= 0],
 ];
 for (const [name, value, ok] of checks)
   if (!ok) {
@@ -223,9 +241,31 @@ const stopStart = performance.now();
 // the race only bounds the bench if something hangs.
 await Promise.race([manager.stop(), sleep(240_000)]);
 const stopMs = performance.now() - stopStart;
-const registrarFinal = await childReport('stop');
+const afterStop = await childReport('stats');
 const transportStats = transport.stats;
 await transport.close();
+
+// ---------------------------------------------------------------------------------------------
+// 1b. The peer: Kamailio uac_reg, same N accounts, same double (its bindings are all gone now)
+// ---------------------------------------------------------------------------------------------
+
+let peer;
+if (values['skip-kamailio']) peer = { skipped: '--skip-kamailio' };
+else {
+  const peerLoad0 = loadavg()[0];
+  peer = await runKamailioPeer({
+    n: N,
+    registrarPort,
+    domain: 'bench.test',
+    bindings: async () => (await childReport('stats')).bindings - afterStop.bindings,
+    spreadSeconds: KAMAILIO_SPREAD,
+    children: KAMAILIO_CHILDREN,
+    deadlineSeconds: DEADLINE_S,
+  }).catch((error) => ({ skipped: `failed: ${error.message}` }));
+  peer.load = [peerLoad0, loadavg()[0]];
+  if (peer.skipped !== undefined) console.log(`\nNOTE: Kamailio uac_reg peer skipped: ${peer.skipped}`);
+}
+const registrarFinal = await childReport('stop');
 
 // ---------------------------------------------------------------------------------------------
 // 2. One tick over the whole table (fake clock, nothing due)
@@ -289,7 +329,7 @@ await oneBucketFake.stopping;
 const cpuUs = (cpu) => cpu.user + cpu.system;
 const perReg = cpuUs(cpuRegistered) / N;
 const heapPerRecord = (heapRegistered - heapBase) / N;
-const rs = registrarFinal.stats;
+const rs = afterStop.stats;
 const tx = managerStats.transactions;
 const rows = [
   ['records (Digest MD5, qop=auth)', fmt(N)],
@@ -356,13 +396,42 @@ const rows = [
   ],
   [
     'stop() (paced un-REGISTER)',
-    `${fmt(stopMs / 1000, 2)} s; bindings left at the registrar: ${fmt(registrarFinal.bindings)}`,
+    `${fmt(stopMs / 1000, 2)} s; bindings left at the registrar: ${fmt(afterStop.bindings)}`,
   ],
+  ...peerRows(),
   [
     'node / platform / load',
     `${process.version} ${process.platform}-${process.arch}, ${availableParallelism()} CPUs, 1-min load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
   ],
 ];
+/** Report rows of the Kamailio uac_reg peer. */
+function peerRows() {
+  if (peer.skipped !== undefined) return [['peer: Kamailio uac_reg', `skipped (${peer.skipped})`]];
+  const per = (us) => fmt(us / N, 1);
+  const onCpu = peer.cpu.onCpu;
+  const peerStats = registrarFinal.stats;
+  return [
+    ['peer: Kamailio uac_reg (same double, N)', `${peer.settings}; ${peer.processes} processes`],
+    [
+      '  peer all REGISTERED after',
+      peer.registered >= N
+        ? `${fmt(peer.registeringMs / 1000, 2)} s from its first binding (${fmt(peer.wallMs / 1000, 2)} s from exec)`
+        : `NOT REACHED: ${fmt(peer.registered)} of ${fmt(N)}`,
+    ],
+    [
+      '  peer client CPU / registration',
+      `${per(onCpu)} µs on-CPU, all processes (user ${per(peer.cpu.user)}, system ${per(peer.cpu.system)}: 10 ms ticks) — ours ${fmt(perReg, 1)} µs, ratio ${fmt(perReg / (onCpu / N), 2)}`,
+    ],
+    [
+      '  … incl. freeing transactions',
+      `${per(peer.cpuDrained.onCpu)} µs (6 s later); startup and table load, excluded: ${fmt(peer.startup.onCpu / 1000)} ms`,
+    ],
+    [
+      '  peer REGISTERs at the double',
+      `${fmt(peerStats.registers - rs.registers)} (ours and our stop() excluded); 1-min load ${peer.load[0].toFixed(1)} → ${peer.load[1].toFixed(1)}`,
+    ],
+  ];
+}
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(
   `\nsip-registrant scale benchmark: ${fmt(N)} records, registrar double in a child process, loopback UDP`,
@@ -370,8 +439,9 @@ console.log(
 for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 console.log(
   '\n  reference (not run here): Kamailio 5.6 uac_reg, tuned (fm allocator, 8 children), 50,000 accounts\n' +
-    '  on a 2-vCPU VM: ≈ 50 µs client CPU per account to "registered", ≈ 70–75 µs once tm freed its\n' +
-    '  transactions; shm peak ≈ 20 KB per account in a burst (see ../shared/kamailio/README.md §3).\n',
+    '  sent in one burst (no pacing) against a Kamailio registrar on a 2-vCPU VM: ≈ 50 µs client CPU per\n' +
+    '  account to "registered", ≈ 70–75 µs once tm freed its transactions. The peer above is paced like\n' +
+    '  our sweep (--kamailio-spread 0 sends its burst).\n',
 );
 child.disconnect?.();
 process.exit(outcome === 'all' ? 0 : 1);
