@@ -248,9 +248,28 @@ export function requestDigest(
 ): string {
   const { nonce, cnonce, qop } = parts;
   const ha1 = algorithm.session ? hashHex(algorithm, `${plainHa1}:${nonce}:${cnonce}`) : plainHa1;
-  let a2 = `${parts.method}:${parts.uri}`;
-  if (qop === 'auth-int') a2 += `:${hashHex(algorithm, checkBody(parts.body))}`;
-  const ha2 = hashHex(algorithm, a2);
+  let ha2: string;
+  if (qop === 'auth-int')
+    ha2 = hashHex(algorithm, `${parts.method}:${parts.uri}:${hashHex(algorithm, checkBody(parts.body))}`);
+  else ha2 = plainHa2(algorithm, parts.method, parts.uri);
   if (qop === undefined) return hashHex(algorithm, `${ha1}:${nonce}:${ha2}`);
   return hashHex(algorithm, `${ha1}:${nonce}:${parts.nc}:${cnonce}:${qop}:${ha2}`);
+}
+
+// H(A2) without auth-int depends on the method and Request-URI only: every account of a registrar
+// sends the same `REGISTER:<registrar>`, so the last one is remembered (one hash per answer saved).
+let lastHa2Hash: string | undefined;
+let lastHa2Method = '';
+let lastHa2Uri = '';
+let lastHa2 = '';
+
+/** hex H(method ":" uri), remembered for the last (hash, method, uri). */
+function plainHa2(algorithm: DigestAlgorithm, method: string, uri: string): string {
+  if (algorithm.hash === lastHa2Hash && method === lastHa2Method && uri === lastHa2Uri) return lastHa2;
+  const ha2 = hashHex(algorithm, `${method}:${uri}`);
+  lastHa2Hash = algorithm.hash;
+  lastHa2Method = method;
+  lastHa2Uri = uri;
+  lastHa2 = ha2;
+  return ha2;
 }

@@ -260,3 +260,34 @@ describe('computeDigestResponse — errors', () => {
     }
   });
 });
+
+describe('computeDigestResponse across consecutive answers', () => {
+  it('DIG-25 DIG-26 each answer hashes its own method and Request-URI, whatever the previous answer was', () => {
+    const sequence = [
+      { algorithm: 'MD5', method: 'REGISTER', uri: 'sip:registrar.example.com' },
+      { algorithm: 'MD5', method: 'REGISTER', uri: 'sip:registrar.example.com' },
+      { algorithm: 'MD5', method: 'REGISTER', uri: 'sip:other.example.com' },
+      { algorithm: 'SHA-256', method: 'REGISTER', uri: 'sip:other.example.com' },
+      { algorithm: 'MD5', method: 'OPTIONS', uri: 'sip:other.example.com' },
+      { algorithm: 'MD5', method: 'REGISTER', uri: 'sip:registrar.example.com' },
+      { algorithm: 'MD5-sess', method: 'REGISTER', uri: 'sip:registrar.example.com' },
+    ];
+    for (const [i, step] of sequence.entries()) {
+      for (const qop of ['auth', undefined, 'auth-int'] as const) {
+        if (qop === undefined && step.algorithm.endsWith('-sess')) continue;
+        const input = {
+          ...step,
+          qop,
+          username: 'alice',
+          realm: 'example.com',
+          password: 'secret',
+          nonce: `nonce${i}`,
+          cnonce: 'c0ffee',
+          nc: '00000001',
+          body: 'v=0',
+        };
+        expect(computeDigestResponse(input), `${i} ${qop}`).toBe(reference(input));
+      }
+    }
+  });
+});
