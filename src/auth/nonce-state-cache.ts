@@ -12,6 +12,9 @@
  */
 import { digestKey } from './one-shot-hash.js';
 
+/** Keys up to this length are stored as they are; longer ones as their SHA-256 (44 characters). */
+const MAX_PLAIN_KEY_LENGTH = 64;
+
 /** Mutable state kept for one (realm, nonce, username). */
 export interface NonceState {
   /** Requests sent with this nonce so far. */
@@ -44,11 +47,14 @@ export class NonceStateCache {
 
   /**
    * The state for this nonce, created at count 0 when unknown, marked most recently used.
-   * The key is a SHA-256 of the parts: fixed size whatever the nonce length, and no username or
-   * nonce text kept in memory.
+   * The key is the parts themselves when short (64 characters at most), else their SHA-256: bounded
+   * size whatever the nonce length a server sends.
    */
   touch(realm: string, nonce: string, username: string): NonceState {
-    const key = digestKey(`${realm}\0${nonce}\0${username}`);
+    const text = `${realm}\0${nonce}\0${username}`;
+    // A short key is kept as it is (no bigger than its hash, and no hash to compute); a NUL never
+    // occurs in a base64 hash, so the two kinds of keys cannot collide.
+    const key = text.length <= MAX_PLAIN_KEY_LENGTH ? text : digestKey(text);
     let entry = this.#entries.get(key);
     if (entry !== undefined) {
       if (entry !== this.#tail) {

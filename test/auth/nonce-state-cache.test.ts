@@ -54,6 +54,27 @@ describe('NonceStateCache', () => {
   });
 });
 
+describe('NonceStateCache keys', () => {
+  it('DIG-28 long nonces (hashed keys) and short ones (plain keys) stay distinct per username and realm', () => {
+    const cache = new NonceStateCache(100);
+    const long = 'n'.repeat(200);
+    const a = cache.touch('r', long, 'alice');
+    a.count = 5;
+    expect(cache.touch('r', long, 'alice')).toBe(a);
+    expect(cache.touch('r', long, 'bob').count).toBe(0);
+    expect(cache.touch('s', long, 'alice').count).toBe(0);
+    expect(cache.touch('r', `${long}x`, 'alice').count).toBe(0);
+    // Around the length where keys switch from plain text to a hash.
+    for (let length = 50; length <= 70; length++) {
+      const nonce = 'k'.repeat(length);
+      cache.touch('realm', nonce, 'u').count = length;
+    }
+    for (let length = 50; length <= 70; length++)
+      expect(cache.touch('realm', 'k'.repeat(length), 'u').count).toBe(length);
+    expect(cache.size).toBe(4 + 21);
+  });
+});
+
 describe('createPooledCnonce', () => {
   it('DIG-29 gives 32 hex digits, never the same twice across pool refills', () => {
     const seen = new Set<string>();
