@@ -28,9 +28,9 @@ export interface PreparedRequest {
 }
 
 /**
- * Why `prepared` cannot be sent, as a message naming the field, or `undefined` when it can. The
- * header lines may hold CR only as the CRLF that ends a line, no empty line (which would end the
- * header section early), no other control character but HTAB.
+ * Why the fields of `prepared` cannot be sent, as a message naming the field, or `undefined`. The
+ * header lines are checked once encoded, by {@link linesAreFramed}: scanning bytes is cheaper than
+ * scanning the string, and the encoder flattens the string anyway.
  */
 export function preparedRequestProblem(prepared: PreparedRequest): string | undefined {
   if (typeof prepared !== 'object' || prepared === null) return 'request: expected a PreparedRequest';
@@ -38,43 +38,53 @@ export function preparedRequestProblem(prepared: PreparedRequest): string | unde
   if (typeof method !== 'string' || !isToken(method)) return 'request.method: expected a method token';
   if (method === 'INVITE' || method === 'ACK')
     return `request.method: expected a non-INVITE method (not INVITE or ACK), received ${JSON.stringify(method)}`;
-  if (typeof uri !== 'string' || uri.length === 0 || !isPrintable(uri, false))
+  if (typeof uri !== 'string' || uri.length === 0 || !isPrintable(uri))
     return 'request.uri: expected a Request-URI without whitespace or control characters';
-  if (typeof callId !== 'string' || callId.length === 0 || !isPrintable(callId, false))
-    return 'request.callId: expected a non-empty Call-ID without whitespace or control characters';
-  if (typeof from !== 'string' || from.length === 0 || !isPrintable(from, true))
-    return 'request.from: expected a From value without control characters';
+  // Call-ID and From are only compared with those of responses (never written by the layer):
+  // anything odd in them just never matches.
+  if (typeof callId !== 'string' || callId.length === 0)
+    return 'request.callId: expected a non-empty Call-ID';
+  if (typeof from !== 'string' || from.length === 0) return 'request.from: expected the From value';
   if (!Number.isInteger(cseq) || cseq < 0 || cseq > 0xffffffff)
     return 'request.cseq: expected an integer 0..2^32-1';
-  if (typeof headerLines !== 'string' || !linesAreFramed(headerLines))
-    return 'request.headerLines: expected header lines each ending in CRLF, no empty line, no other control characters';
+  if (typeof headerLines !== 'string') return 'request.headerLines: expected a string';
   return undefined;
 }
 
-/** No control characters; spaces (and HTAB) only where `spaces` allows them. */
-function isPrintable(text: string, spaces: boolean): boolean {
+/** The message when {@link linesAreFramed} refuses the encoded header lines. */
+export const HEADER_LINES_PROBLEM =
+  'request.headerLines: expected header lines each ending in CRLF, no empty or folded line, no other control characters';
+
+/** No whitespace, no control characters. */
+function isPrintable(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0x7f) return false;
-    if (code <= 0x20 && !(spaces && (code === 0x20 || code === 0x09))) return false;
+    if (code <= 0x20 || code === 0x7f) return false;
   }
   return true;
 }
 
-/** One scan: CR only before LF, LF only after CR, no line empty or folded, the text ends a line. */
-function linesAreFramed(text: string): boolean {
-  const length = text.length;
-  if (length === 0) return true;
-  let lineStart = 0;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    // A line starting with whitespace would fold onto the previous one (RFC 3261 §7.3.1).
-    if (i === lineStart && (code === 0x20 || code === 0x09)) return false;
-    if (code >= 0x20 && code !== 0x7f) continue;
-    if (code === 0x09) continue;
-    if (code !== 0x0d || text.charCodeAt(i + 1) !== 0x0a || i === lineStart) return false;
+/**
+ * Whether bytes[start, end) (UTF-8 header lines) may be sent: CR only before LF, LF only after CR,
+ * no line empty (which would end the header section early) or starting with whitespace (folded onto
+ * the previous one, RFC 3261 §7.3.1), no other control character but HTAB, the last line ended.
+ * Bytes of multi-byte characters are all ≥ 0x80, so they pass as they should.
+ */
+export function linesAreFramed(bytes: Uint8Array, start: number, end: number): boolean {
+  let lineStart = start;
+  for (let i = start; i < end; i++) {
+    const code = bytes[i]!;
+    if (code > 0x20) {
+      if (code === 0x7f) return false;
+      continue;
+    }
+    if (code === 0x20 || code === 0x09) {
+      if (i === lineStart) return false;
+      continue;
+    }
+    if (code !== 0x0d || bytes[i + 1] !== 0x0a || i === lineStart || i + 1 >= end) return false;
     i++;
     lineStart = i + 1;
   }
-  return lineStart === length;
+  return lineStart === end;
 }

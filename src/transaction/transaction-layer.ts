@@ -22,7 +22,12 @@ import {
   type TransactionResponseEvent,
 } from './client-transaction.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { type PreparedRequest, preparedRequestProblem } from './prepared-request.js';
+import {
+  HEADER_LINES_PROBLEM,
+  linesAreFramed,
+  type PreparedRequest,
+  preparedRequestProblem,
+} from './prepared-request.js';
 import { resolveTransactionTimers, type TransactionTimerOptions, type TransactionTimers } from './timers.js';
 
 /** Options of {@link TransactionLayer}. */
@@ -299,6 +304,8 @@ export class TransactionLayer {
     bytes.write(head, 0, headLength, 'utf8');
     bytes.write(lines, headLength, linesLength, 'utf8');
     CONTENT_LENGTH_ZERO.copy(bytes, headLength + linesLength);
+    if (!linesAreFramed(bytes, headLength, headLength + linesLength))
+      throw new SipInvalidArgumentError(HEADER_LINES_PROBLEM);
     return this.#start(branch, id, callId, from, cseq, method, undefined, bytes, target, handler);
   }
 

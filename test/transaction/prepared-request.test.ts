@@ -110,9 +110,11 @@ describe('TransactionLayer.sendPrepared', () => {
       { method: 'REG ISTER' },
       { uri: 'sip:example.com SIP/2.0\r\nX: y' },
       { uri: '' },
-      { callId: 'a\r\nX: y' },
       { callId: '' },
-      { from: '<sip:a@b>\r\nX: y' },
+      { from: '' },
+      { headerLines: 42 as never },
+      { headerLines: `${lines}X-Last: unterminated` },
+      { headerLines: `${lines}X-Del: \u007f\r\n` },
       { cseq: -1 },
       { cseq: 1.5 },
     ];
@@ -123,8 +125,12 @@ describe('TransactionLayer.sendPrepared', () => {
       ).toThrow(SipInvalidArgumentError);
     expect(transport.sends).toHaveLength(0);
     expect(layer.activeCount).toBe(0);
-    // A tab inside a value is fine.
-    layer.sendPrepared(prepared({ headerLines: 'X-Tab: a\tb\r\n' }), REGISTRAR, handler);
+    // A tab inside a value and non-ASCII text are fine.
+    layer.sendPrepared(
+      prepared({ headerLines: 'X-Tab: a\tb\r\nUser-Agent: Téléphone ☎\r\n' }),
+      REGISTRAR,
+      handler,
+    );
     expect(transport.sends).toHaveLength(1);
   });
 });
