@@ -98,7 +98,8 @@ export function parseUacParam(csv: string): RegistrantConfig {
       // twice: the validator sees it missing too.
       if (issues.some((known) => known.field === found.field)) continue;
       const index = UAC_PARAM_FIELDS.findIndex((f) => f.field === found.field);
-      issues.push(index === -1 ? found : issue(found.field, label(index), found.problem));
+      const problem = withoutEchoedValue(found.problem);
+      issues.push(index === -1 ? { ...found, problem } : issue(found.field, label(index), problem));
     }
   }
   if (issues.length > 0) {
@@ -111,4 +112,16 @@ export function parseUacParam(csv: string): RegistrantConfig {
 function fieldOrder(field: string): number {
   const index = UAC_PARAM_FIELDS.findIndex((f) => f.field === field);
   return index === -1 ? UAC_PARAM_FIELDS.length : index;
+}
+
+/**
+ * A problem without the value it quotes. In a uac string a missing field shifts every later one,
+ * so the password can land in a field whose problem would quote it ("binding params: must start
+ * with ";", received <password>"); the field number and the rule are enough to fix the line.
+ */
+function withoutEchoedValue(problem: string): string {
+  const received = problem.indexOf(', received ');
+  if (received !== -1) return problem.slice(0, received);
+  const user = problem.indexOf(' (received user ');
+  return user === -1 ? problem : problem.slice(0, user);
 }

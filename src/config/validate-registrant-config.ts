@@ -173,7 +173,11 @@ export function describeRecord(input: unknown): string {
   const parts: string[] = [];
   for (const field of ['aor', 'contact', 'registrar'] as const) {
     const value = input[field];
-    if (typeof value === 'string' && value !== '') parts.push(`${field}=${show(maskUriPassword(value))}`);
+    // A value that is not even URI-shaped is not shown: it is useless as an identity, and in a uac
+    // string with a missing field it may well be the password shifted into this column.
+    if (typeof value === 'string' && value !== '' && !looksLikeUri(value)) parts.push(`${field}=(not a URI)`);
+    else if (typeof value === 'string' && value !== '')
+      parts.push(`${field}=${show(maskUriPassword(value))}`);
     else
       parts.push(
         `${field}=(${value === undefined || value === null || value === '' ? 'missing' : kindOf(value)})`,
@@ -183,6 +187,20 @@ export function describeRecord(input: unknown): string {
   const password = input.password;
   if (typeof password === 'string') text = scrub(text, password);
   return text;
+}
+
+/** `sip:`, `sips:` or `tel:` in front, in any case (RFC 3261 §19.1.1, RFC 3966). */
+function looksLikeUri(text: string): boolean {
+  const colon = text.indexOf(':');
+  if (colon === -1) return false;
+  const scheme = text.slice(0, colon).trim().toLowerCase();
+  return (
+    scheme === 'sip' ||
+    scheme === 'sips' ||
+    scheme === 'tel' ||
+    scheme.endsWith('<sip') ||
+    scheme.endsWith('<sips')
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -224,8 +242,8 @@ function scrub(text: string, password: string): string {
   return out;
 }
 
-/** `sip:alice:secret@host` → `sip:alice:***@host`. */
-function maskUriPassword(text: string): string {
+/** `sip:alice:secret@host` → `sip:alice:***@host` (RFC 3261 §19.1.1 allows, and discourages, a password in the userinfo). */
+export function maskUriPassword(text: string): string {
   const colon = text.indexOf(':');
   const at = text.indexOf('@');
   if (colon === -1 || at === -1 || at < colon) return text;

@@ -86,6 +86,13 @@ describe('parseUacParam (OpenSIPS 1.7 uac strings)', () => {
     expect(error.errors.filter((found) => found.field === UAC_PARAM_FIELDS[index]!.field)).toHaveLength(1);
   });
 
+  it('a field shifted by a missing one never quotes its value (it may be the password)', () => {
+    // username given, password missing: "LeakPw22" lands in the binding-params field.
+    const error = rejected('sip:r.example.com,,sip:a@example.com,,alice,sip:a@192.0.2.1,LeakPw22,,3600,');
+    expect(error.message).not.toContain('LeakPw22');
+    expect(JSON.stringify(error.errors)).not.toContain('LeakPw22');
+  });
+
   it('expiry must be digits only', () => {
     for (const bad of ['60s', '-1', '1e3', '0x10', '99999999999999999']) {
       const error = rejected(`sip:r.example.com,,sip:a@example.com,,,,sip:a@192.0.2.1,,${bad},`);

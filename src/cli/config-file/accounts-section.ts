@@ -7,7 +7,11 @@
 
 import { parseUacParam } from '../../config/parse-uac-param.js';
 import { type RegistrantConfig, registrantKey } from '../../config/registrant-config.js';
-import { checkRegistrantConfig, REGISTRANT_CONFIG_FIELDS } from '../../config/validate-registrant-config.js';
+import {
+  checkRegistrantConfig,
+  maskUriPassword,
+  REGISTRANT_CONFIG_FIELDS,
+} from '../../config/validate-registrant-config.js';
 import { RegistrantConfigError } from '../../errors.js';
 import { splitOutside } from '../../sip/lexer.js';
 import type { ConfigMappingNode, ConfigNode } from './config-node.js';
@@ -87,7 +91,7 @@ function aorLabel(aor: unknown, password: unknown): string {
       break;
     }
   }
-  return ` (${scrub(shown, password)})`;
+  return ` (${scrub(maskUriPassword(shown), password)})`;
 }
 
 /**
@@ -224,7 +228,7 @@ function readAccount(
   const password = input.password;
   const account: DaemonConfigAccountRef = Object.freeze({
     index,
-    aor: typeof aorValue === 'string' ? scrub(aorValue, password) : undefined,
+    aor: typeof aorValue === 'string' ? scrub(maskUriPassword(aorValue), password) : undefined,
     list: 'accounts',
   });
   const label = `${prefix}${aorLabel(aorValue, password)}`;
@@ -303,7 +307,7 @@ export function readUacEntry(
   const aor = parts?.[2]?.trim();
   const account: DaemonConfigAccountRef = Object.freeze({
     index,
-    aor: aor === undefined || aor === '' ? undefined : scrub(aor, password),
+    aor: aor === undefined || aor === '' ? undefined : scrub(maskUriPassword(aor), password),
     list: 'uac',
   });
   const named = `${label}${aorLabel(aor, password)}`;
