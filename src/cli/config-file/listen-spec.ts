@@ -3,6 +3,7 @@
  * `tls:[::1]:5061`) and the long form mapping with `advertisedHost` and, for TLS, the key material
  * read from files at load time.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { classifyHost } from '../../sip/host.js';
@@ -123,8 +124,13 @@ export function listenSpecOf(text: string): ListenSpec | string {
 export function parseListenSpec(text: string, source: string): ListenSpec {
   const spec = listenSpecOf(text);
   if (typeof spec === 'string') throw new DaemonConfigError(spec, { file: source, field: 'listen' });
+  if (spec.protocol === 'tls') throw new DaemonConfigError(TLS_SHORT_FORM, { file: source, field: 'listen' });
   return spec;
 }
+
+/** A TLS listener serves a certificate, which the short form cannot name. */
+const TLS_SHORT_FORM =
+  'tls needs a certificate and its key: give it in the config file as a mapping (protocol: tls, host, port, cert: FILE, key: FILE)';
 
 /** What reading the `listen` section needs. */
 export interface ListenSectionContext {
@@ -169,6 +175,8 @@ export function readListenSection(
     if (item.kind === 'scalar' && typeof item.value === 'string') {
       const parsed = listenSpecOf(item.value);
       if (typeof parsed === 'string') ctx.problems.add(item.line, `${field}: ${parsed}`, { field });
+      else if (parsed.protocol === 'tls')
+        ctx.problems.add(item.line, `${field}: ${TLS_SHORT_FORM}`, { field });
       else spec = parsed;
     } else if (item.kind === 'mapping') {
       spec = readLongForm(item, field, ctx);
@@ -286,8 +294,13 @@ function readLongForm(
           field: `${field}.${key}`,
         },
       );
-  } else if (tlsKeys.length > 0) {
-    tls = readTls(field, values, text, ctx);
+  } else if (protocol === 'tls') {
+    for (const key of ['cert', 'key'] as const)
+      if (!values.has(key))
+        ctx.problems.add(node.line, `${field}.${key}: is required for protocol tls (a PEM file)`, {
+          field: `${field}.${key}`,
+        });
+    if (tlsKeys.length > 0) tls = readTls(field, values, text, ctx);
   }
 
   if (protocol === undefined || ctx.problems.count !== before) return undefined;
@@ -314,7 +327,15 @@ function readTls(
     if (path === undefined) continue;
     const absolute = isAbsolute(path.value) ? path.value : resolve(ctx.baseDir, path.value);
     try {
-      out[key] = ctx.readFile(absolute);
+      const bytes = ctx.readFile(absolute);
+      const problem = pemProblem(key, bytes);
+      if (problem !== undefined) {
+        ctx.problems.add(path.line, `${field}.${key}: ${show(absolute)} ${problem}`, {
+          field: `${field}.${key}`,
+        });
+        continue;
+      }
+      out[key] = bytes;
       out[`${key}Path`] = absolute;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -339,4 +360,20 @@ function readTls(
       );
   }
   return Object.freeze(out) as ListenTls;
+}
+
+/**
+ * Why `bytes` cannot serve as the TLS `ca`/`cert` (a PEM certificate) or `key` (an unencrypted PEM
+ * private key), or undefined when they can: checked at load so `check` catches what `run` would
+ * fail on.
+ */
+function pemProblem(key: 'ca' | 'cert' | 'key', bytes: Buffer): string | undefined {
+  try {
+    if (key === 'key') createPrivateKey(bytes);
+    else new X509Certificate(bytes);
+    return undefined;
+  } catch (error) {
+    const reason = (error as { code?: unknown }).code;
+    return `is not ${key === 'key' ? 'an unencrypted PEM private key' : 'a PEM certificate'}${typeof reason === 'string' ? ` (${reason})` : ''}`;
+  }
 }

@@ -178,16 +178,33 @@ describe('daemon config: accounts', () => {
 describe('daemon config: listen, status, log', () => {
   it('reads the short and long forms', () => {
     const config = parse(
-      'listen:\n  - UDP:127.0.0.1:5070\n  - tls:[::1]:5061\n  - protocol: tcp\n  - protocol: tls\n    host: "[::1]"\n    port: 5062\n    advertisedHost: sip.example.com\n',
+      'listen:\n  - UDP:127.0.0.1:5070\n  - tcp:[::1]:5061\n  - protocol: tcp\n  - protocol: udp\n    host: "[::1]"\n    port: 5062\n    advertisedHost: sip.example.com\n',
     );
     expect(config.listen).toEqual([
       { protocol: 'udp', host: '127.0.0.1', port: 5070, text: 'udp:127.0.0.1:5070' },
-      { protocol: 'tls', host: '::1', port: 5061, text: 'tls:[::1]:5061' },
+      { protocol: 'tcp', host: '::1', port: 5061, text: 'tcp:[::1]:5061' },
       { protocol: 'tcp', host: '0.0.0.0', port: 5060, text: 'tcp:0.0.0.0:5060' },
-      { protocol: 'tls', host: '::1', port: 5062, advertisedHost: 'sip.example.com', text: 'tls:[::1]:5062' },
+      { protocol: 'udp', host: '::1', port: 5062, advertisedHost: 'sip.example.com', text: 'udp:[::1]:5062' },
     ]);
     expect(parse('listen: udp:127.0.0.1:0\n').listen?.map((l) => l.port)).toEqual([0]);
     expect(parse('accounts: []\n').listen).toBeUndefined();
+  });
+
+  it('a TLS listener needs a real PEM certificate and key: the short form, missing or bad files are errors', () => {
+    expect(() => parse('listen:\n  - tls:[::1]:5061\n')).toThrow(
+      'accounts.yaml:2: listen[0]: tls needs a certificate and its key: give it in the config file as a mapping',
+    );
+    expect(() => parse('listen:\n  - protocol: tls\n    cert: c.pem\n')).toThrow(
+      'accounts.yaml:2: listen[0].key: is required for protocol tls (a PEM file)',
+    );
+    expect(() =>
+      parseDaemonConfig('listen:\n  - protocol: tls\n    cert: c.pem\n    key: k.pem\n', {
+        file: 'accounts.yaml',
+        format: 'yaml',
+        env: {},
+        readFile: () => Buffer.from('not pem at all'),
+      }),
+    ).toThrow(/accounts\.yaml:3: listen\[0\]\.cert: "\/.*c\.pem" is not a PEM certificate/);
   });
 
   it.each([
@@ -220,7 +237,7 @@ describe('daemon config: listen, status, log', () => {
     ],
     [
       'listen:\n  - protocol: tls\n    rejectUnauthorized: no\n',
-      3,
+      2, // the missing cert and key come first; the message lists every problem
       /rejectUnauthorized: expected true or false/,
     ],
     ['status:\n  port: 0x10000\n', 2, 'status.port: expected an integer 0..65535, received number 65536'],
