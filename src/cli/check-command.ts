@@ -6,7 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { parseSipUri } from '../sip/uri.js';
 import type { CheckCommand } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
-import { DaemonConfigError, loadDaemonConfig } from './config-file/index.js';
+import { DaemonConfigError, loadDaemonConfig, parseListenSpec } from './config-file/index.js';
 import { DEFAULT_LISTEN } from './daemon.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -35,11 +35,19 @@ export async function runCheck(command: CheckCommand, io: CliIo): Promise<number
     }
     throw error;
   }
+  let listenSpecs = config.listen;
+  try {
+    if (command.listen.length > 0)
+      listenSpecs = command.listen.map((text) => parseListenSpec(text, '--listen'));
+  } catch (error) {
+    io.stderr.write(`sip-registrant: ${(error as Error).message}\n`);
+    return ExitCode.USAGE;
+  }
   const accounts = config.accounts;
   const disabled = accounts.filter((a) => a.enabled === false).length;
   const registrars = new Set(accounts.map((a) => registrarHost(a.registrar)));
   const withAuth = accounts.filter((a) => a.username !== undefined && a.username !== '').length;
-  const listen = (config.listen ?? []).map((l) => l.text);
+  const listen = (listenSpecs ?? []).map((l) => l.text);
   const sockets = new Set(accounts.flatMap((a) => (a.socket === undefined ? [] : [a.socket])));
   const lines = [
     `${command.config}: OK (${config.format})`,
@@ -55,6 +63,8 @@ export async function runCheck(command: CheckCommand, io: CliIo): Promise<number
             .join(', ')
     }`,
   ];
+  if (accounts.length === 0)
+    lines.push('  warning     no accounts: "run" would start with nothing to register');
   // A forced socket no listen spec opens would leave its account in INTERNAL_ERROR at run time.
   const unmatched = [...sockets].filter((socket) => !listen.includes(socket));
   for (const socket of unmatched)

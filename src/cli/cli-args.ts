@@ -3,6 +3,7 @@
  * an unknown flag or a missing value is a usage error naming it, never silently ignored).
  */
 import { parseArgs } from 'node:util';
+import { MAX_EXPIRY } from '../config/registrant-config.js';
 import { CliUsageError } from './exit-codes.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 
@@ -31,6 +32,8 @@ export interface CheckCommand {
   readonly command: 'check';
   readonly config: string;
   readonly format: DaemonConfigFormatFlag | undefined;
+  /** `--listen` values, as `run` would take them (they replace the file's `listen`). */
+  readonly listen: readonly string[];
 }
 
 export interface DemoCommand extends LogFlags {
@@ -147,8 +150,14 @@ function requireConfig(command: string, config: string | undefined): string {
 /** Read `argv` (without node and the script). @throws CliUsageError */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help')
-    return { command: 'help', topic: first === 'help' ? rest[0] : undefined };
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic))
+      throw new CliUsageError(
+        `help: unknown command ${JSON.stringify(topic)} (commands: ${COMMANDS.join(', ')})`,
+      );
+    return { command: 'help', topic };
+  }
   if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' };
   if (first === 'run') {
     const values = parse('run', rest, {
@@ -176,12 +185,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     const values = parse('check', rest, {
       config: { type: 'string', short: 'c' },
       format: { type: 'string' },
+      listen: { type: 'string', multiple: true },
     });
     if (values.help === true) return { command: 'help', topic: 'check' };
     return {
       command: 'check',
       config: requireConfig('check', values.config as string | undefined),
       format: oneOf('format', values.format as string | undefined, ['yaml', 'json', 'uac'] as const),
+      listen: (values.listen as string[] | undefined) ?? [],
     };
   }
   if (first === 'demo') {
@@ -211,7 +222,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       listen: (values.listen as string | undefined) ?? '127.0.0.1:0',
       timerInterval: positiveNumber('timer-interval', values['timer-interval'] as string | undefined) ?? 4,
       maxRegistersPerSecond: positiveNumber('rate', values.rate as string | undefined),
-      expiry: integer('expiry', values.expiry as string | undefined, 1, 2 ** 31) ?? 3600,
+      expiry: integer('expiry', values.expiry as string | undefined, 1, MAX_EXPIRY) ?? 3600,
       tableRows:
         tableRows === 'all'
           ? Number.POSITIVE_INFINITY

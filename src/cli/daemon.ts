@@ -25,18 +25,41 @@ import { createLogger, type Logger } from './logger.js';
 import { logManagerEvents } from './manager-log.js';
 import { describeTransport, openTransports, TransportOpenError } from './open-transports.js';
 import { ProgressLine } from './progress-line.js';
-import { type StatusServer, startStatusServer } from './status-server.js';
+import { type StatusServer, type StatusServerManager, startStatusServer } from './status-server.js';
 import { StatusTicker } from './status-ticker.js';
 
 /** Listen address when neither the file nor a flag names one (OpenSIPS' default port). */
 export const DEFAULT_LISTEN = 'udp:0.0.0.0:5060';
 
-function settingsOf(config: DaemonConfig): string {
-  return JSON.stringify({
-    listen: config.listen?.map((l) => l.text),
-    status: config.status,
-    manager: config.manager,
-  });
+/** The settings read at start only, by name, to say which of them a reload saw changed. */
+function settingsOf(config: DaemonConfig): Map<string, string> {
+  const settings = new Map<string, string>([
+    ['listen', JSON.stringify(config.listen?.map((l) => l.text) ?? null)],
+    ['status', JSON.stringify(config.status ?? null)],
+    ['log', JSON.stringify(config.log)],
+  ]);
+  const manager = config.manager;
+  for (const key of Object.keys(manager).sort()) settings.set(`manager.${key}`, JSON.stringify(manager[key]));
+  return settings;
+}
+
+function changedSettings(before: Map<string, string>, after: Map<string, string>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((key) => before.get(key) !== after.get(key)).sort();
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * A reload that would leave no account is refused: an empty or truncated file (caught mid-write, a
+ * deploy mistake) must not un-REGISTER everything. Stopping the daemon is the way to remove all.
+ */
+function emptyReloadProblem(next: DaemonConfig, running: number): string | undefined {
+  return next.accounts.length === 0 && running > 0
+    ? `the file has no accounts; keeping the running ${running} (stop the daemon to remove them all)`
+    : undefined;
 }
 
 /** Run until stopped; resolves with the exit code. */
@@ -119,20 +142,40 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
   }
 
   const unsubscribeLog = logManagerEvents(manager, log);
+  if (config.accounts.length === 0)
+    log.warn('the config file has no accounts: nothing to register', { config: file });
+  const ticker = new StatusTicker({ manager, progress, log, startedAt: Date.now() });
   const metrics = createRegistrantMetrics(manager);
   const statusPort = command.statusPort ?? config.status?.port;
   const statusHost = command.statusHost ?? config.status?.host ?? '127.0.0.1';
   let status: StatusServer | undefined;
   if (statusPort !== undefined) {
+    if (!isLoopback(statusHost))
+      log.warn(
+        `the status port listens on ${statusHost}: its MI can change and delete registrations and has no authentication; keep it behind a firewall or a proxy`,
+      );
     try {
       status = await startStatusServer({
-        manager,
+        manager: auditedForMi(manager, log, () => ticker.rearm()),
         metrics,
         host: statusHost,
         port: statusPort,
         mi: {
           // MI reg_reload re-reads the file, as OpenSIPS re-reads its table.
-          loadConfigs: async () => [...(await load()).accounts],
+          loadConfigs: async () => {
+            try {
+              const next = await load();
+              const refusal = emptyReloadProblem(next, manager.stats().records);
+              if (refusal !== undefined) throw new Error(refusal);
+              return [...next.accounts];
+            } catch (error) {
+              log.error(
+                `MI reload failed, keeping the running accounts: ${(error as Error).message}`,
+                problemsOf(error),
+              );
+              throw error;
+            }
+          },
           onError: (error) => log.error('management interface error', { error: String(error) }),
         },
       });
@@ -145,9 +188,7 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
     }
   }
 
-  const startedAt = Date.now();
   manager.start();
-  const ticker = new StatusTicker({ manager, progress, log, startedAt });
   ticker.start();
   log.info('started', {
     config: file,
@@ -166,6 +207,11 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
       try {
         const next = await load();
         if (stopping) return;
+        const refusal = emptyReloadProblem(next, manager.stats().records);
+        if (refusal !== undefined) {
+          log.error(`reload refused: ${refusal}`, { config: file });
+          return;
+        }
         const result = manager.reload([...next.accounts]);
         log.info('reloaded', {
           config: file,
@@ -176,12 +222,16 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
         });
         if (result.added.length + result.updated.length > 0) ticker.rearm();
         const nextSettings = settingsOf(next);
-        if (nextSettings !== settings) {
-          log.warn('listen, status or manager settings changed in the file: restart to apply them');
+        const changed = changedSettings(settings, nextSettings);
+        if (changed.length > 0) {
+          log.warn(`changed in the file, applied only at restart: ${changed.join(', ')}`, { config: file });
           settings = nextSettings;
         }
       } catch (error) {
-        log.error(`reload failed, keeping the running accounts: ${(error as Error).message}`);
+        log.error(
+          `reload failed, keeping the running accounts: ${(error as Error).message}`,
+          problemsOf(error),
+        );
       }
     };
     const onHangup = (): void => {
@@ -236,4 +286,82 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
       io.onSignal('SIGHUP', onHangup),
     ];
   });
+}
+
+/** The problems of a config error as a list (JSON logs get an array, not text joined by newlines). */
+function problemsOf(error: unknown): Record<string, unknown> | undefined {
+  return error instanceof DaemonConfigError && error.problems.length > 1
+    ? { problems: error.problems.map((problem) => problem.message) }
+    : undefined;
+}
+
+function safeGet(manager: RegistrantManager, key: string): ReturnType<RegistrantManager['get']> | undefined {
+  try {
+    return manager.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The manager as the MI sees it, with every change it makes logged at info: an audit trail of what
+ * was changed through the management interface (the `reg_*` verbs), and a reload's outcome as
+ * SIGHUP logs it.
+ */
+function auditedForMi(manager: RegistrantManager, log: Logger, onGrown: () => void): StatusServerManager {
+  const who = (key: string): Record<string, unknown> => {
+    const info = safeGet(manager, key);
+    return info === undefined ? { key } : { aor: info.aor, contact: info.binding, registrar: info.registrar };
+  };
+  return {
+    find: (aor, contact, registrar) => manager.find(aor, contact, registrar),
+    list: () => manager.list(),
+    stats: () => manager.stats(),
+    get running() {
+      return manager.running;
+    },
+    upsert(config) {
+      const result = manager.upsert(config);
+      log.info(`MI upsert: ${result.action}`, {
+        aor: config.aor,
+        contact: config.contact,
+        registrar: config.registrar,
+      });
+      if (result.action !== 'unchanged') onGrown();
+      return result;
+    },
+    delete(key) {
+      const target = who(key);
+      const result = manager.delete(key);
+      log.info('MI delete', target);
+      return result;
+    },
+    enable(key) {
+      const result = manager.enable(key);
+      log.info('MI enable', who(key));
+      onGrown();
+      return result;
+    },
+    disable(key) {
+      const result = manager.disable(key);
+      log.info('MI disable', who(key));
+      return result;
+    },
+    forceRegister(key) {
+      const result = manager.forceRegister(key);
+      log.info(`MI force_register: ${result.result}`, who(key));
+      return result;
+    },
+    reload(configs) {
+      const result = manager.reload(configs);
+      log.info('MI reload: reloaded', {
+        added: result.added.length,
+        updated: result.updated.length,
+        removed: result.removed.length,
+        unchanged: result.unchanged.length,
+      });
+      if (result.added.length + result.updated.length > 0) onGrown();
+      return result;
+    },
+  };
 }

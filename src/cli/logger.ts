@@ -77,7 +77,9 @@ export function createLogger(options: LoggerOptions): Logger {
       options.write(`${JSON.stringify({ time, level, msg: message, ...safe })}\n`);
       return;
     }
-    let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
+    // Continuation lines (a config error lists one problem per line) are indented, so every line
+    // that starts at column 0 is a new entry.
+    let line = `${time} ${level.toUpperCase().padEnd(5)} ${message.split('\n').join('\n    ')}`;
     if (safe !== undefined)
       for (const [key, value] of Object.entries(safe))
         if (value !== undefined) line += ` ${key}=${textValue(value)}`;

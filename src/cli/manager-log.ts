@@ -14,6 +14,23 @@ function isoOrUndefined(
   return epochMs === undefined ? undefined : new Date(toWall(epochMs)).toISOString();
 }
 
+/** What an operator should look at, per failure state. */
+const FAILURE_HINTS: Readonly<Record<string, string>> = {
+  WRONG_CREDENTIALS: 'the registrar rejected the credentials; check username and password (retried slowly)',
+  REGISTER_TIMEOUT: 'no answer from the registrar (address, port, firewall?)',
+  INTERNAL_ERROR: 'local failure: DNS, socket or an unreadable reply (see reason)',
+  REGISTRAR_ERROR: 'the registrar refused the registration (see code and reason)',
+};
+
+/** The account's user name (never a secret) for failure lines; cheap, failures are few. */
+function usernameOf(manager: RegistrantManager, key: string): string | undefined {
+  try {
+    return manager.get(key).username;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Subscribe `log` to `manager`'s events; returns the unsubscribe function. */
 export function logManagerEvents(
   manager: RegistrantManager,
@@ -29,13 +46,17 @@ export function logManagerEvents(
     const where = { aor: event.aor, contact: event.contact, registrar: event.registrar };
     if (isFailureState(event.to)) {
       failing.add(event.key);
-      log.warn(`registration failed: ${event.toName}`, {
-        ...where,
-        state: event.toName,
-        code: event.code,
-        reason: event.reason,
-        nextAttempt: isoOrUndefined(event.nextAttemptAt, toWall),
-      });
+      log.warn(
+        `registration failed: ${event.toName}: ${FAILURE_HINTS[event.toName] ?? 'see code and reason'}`,
+        {
+          ...where,
+          username: usernameOf(manager, event.key),
+          state: event.toName,
+          code: event.code,
+          reason: event.reason,
+          nextAttempt: isoOrUndefined(event.nextAttemptAt, toWall),
+        },
+      );
       return;
     }
     if (event.to === RegistrantState.REGISTERED) {
@@ -60,7 +81,12 @@ export function logManagerEvents(
   const onAdded: Parameters<typeof manager.on<'added'>>[1] = (event) =>
     log.debug('account added', { aor: event.aor, contact: event.contact, registrar: event.registrar });
   const onUpdated: Parameters<typeof manager.on<'updated'>>[1] = (event) =>
-    log.debug('account updated', { aor: event.aor, changes: event.changes.join(',') });
+    log.debug('account updated', {
+      aor: event.aor,
+      contact: event.contact,
+      registrar: event.registrar,
+      changes: event.changes.join(','),
+    });
 
   manager.on('stateChange', onStateChange);
   manager.on('warning', onWarning);

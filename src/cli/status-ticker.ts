@@ -68,9 +68,12 @@ export class StatusTicker {
     const all = this.#watch.check();
     if (all !== undefined) {
       const seconds = ((this.#now() - this.#startedAt) / 1000).toFixed(2);
-      this.#o.log.info(`all ${all} enabled accounts registered in ${seconds} s`, {
-        registersSent: stats.registersSent,
-      });
+      this.#o.log.info(
+        `all ${all} enabled ${all === 1 ? 'account' : 'accounts'} registered in ${seconds} s`,
+        {
+          registersSent: stats.registersSent,
+        },
+      );
     }
     if (this.#o.progress.enabled) return;
     const now = this.#now();

@@ -31,10 +31,11 @@ a bad file on SIGHUP keeps the running set and logs why.
       --no-progress        no live progress line on a terminal
 `;
 
-const CHECK = `Usage: sip-registrant check --config FILE [--format yaml|json|uac]
+const CHECK = `Usage: sip-registrant check --config FILE [--format yaml|json|uac] [--listen P:H:PORT]...
 
 Loads and validates FILE as "run" would, prints what it holds (accounts, transports, status port),
 and exits 0; a bad file prints file:line, the account and the field at fault, and exits 2.
+--listen takes the same values as for "run" (forced sockets are checked against them).
 `;
 
 const DEMO = `Usage: sip-registrant demo [options]     (npm run demo -- [options])
@@ -51,7 +52,8 @@ then stops with un-REGISTER.
       --domain D           domain of the AORs (default: the registrar's host)
       --listen H:PORT      local UDP address (default 127.0.0.1:0)
       --timer-interval S   seconds for one sweep of all buckets (default 4)
-      --rate N             cap on new REGISTER transactions per second (default none)
+      --rate N             cap on new registration attempts per second; challenge answers are
+                           not counted (default none)
       --expiry S           requested expiry (default 3600)
       --table-rows N|all   rows of the final table (default 20)
       --status-port N      also serve /metrics, /mi, /health on 127.0.0.1:N while it runs

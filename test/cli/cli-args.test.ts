@@ -61,6 +61,15 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('check takes --listen like run', () => {
+    expect(parseCliArgs(['check', '-c', 'a.uac', '--listen', 'udp:127.0.0.1:5070'])).toEqual({
+      command: 'check',
+      config: 'a.uac',
+      format: undefined,
+      listen: ['udp:127.0.0.1:5070'],
+    });
+  });
+
   it('maps help and version', () => {
     expect(parseCliArgs([])).toEqual({ command: 'help', topic: undefined });
     expect(parseCliArgs(['--help'])).toEqual({ command: 'help', topic: undefined });
@@ -71,6 +80,7 @@ describe('parseCliArgs', () => {
 
   it.each([
     [['bogus'], 'unknown command "bogus"'],
+    [['help', 'bogus'], 'help: unknown command "bogus"'],
     [['run'], '--config FILE is required'],
     [['run', '--config', 'a.yaml', '--frobnicate'], "run: Unknown option '--frobnicate'"],
     [

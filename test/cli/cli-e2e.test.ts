@@ -191,9 +191,36 @@ describe('sip-registrant (the executable)', () => {
       expect(String(logged(proc, 'reload failed')?.msg)).toMatch(/daemon\.yaml:\d+: .*bogusKey/);
       expect(registrar.bindingCount()).toBe(3);
 
+      // An empty file (caught mid-write) would remove every account: refused.
+      await writeFile(file, '');
+      proc.child.kill('SIGHUP');
+      await proc.waitForLog((s) => s.includes('reload refused'), 'empty reload refused');
+      expect(String(logged(proc, 'reload refused')?.msg)).toContain(
+        'the file has no accounts; keeping the running 3',
+      );
+      expect(registrar.bindingCount()).toBe(3);
+
+      // MI changes are logged at info (an audit trail), and take effect.
+      const disable = await fetch(`${base}/mi`, {
+        method: 'POST',
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'reg_disable',
+          params: { aor: 'sip:user4@example.com', contact: 'sip:user4@127.0.0.1:5070', registrar: uri },
+        }),
+      });
+      expect(((await disable.json()) as { result?: unknown }).result).toBe('OK');
+      await proc.waitForLog((s) => s.includes('"msg":"MI disable"'), 'MI disable logged');
+      expect(logged(proc, 'MI disable')).toMatchObject({ aor: 'sip:user4@example.com', level: 'info' });
+      await proc.waitForLog(
+        () => registrar.bindings('sip:user4@example.com').length === 0,
+        'user4 un-REGISTERed',
+      );
+
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
-      expect(logged(proc, 'stopped')).toMatchObject({ unregistered: 3, failed: 0, timedOut: 0 });
+      expect(logged(proc, 'stopped')).toMatchObject({ unregistered: 2, failed: 0, timedOut: 0 });
       expect(registrar.bindingCount()).toBe(0);
       expect(proc.stderr + proc.stdout).not.toContain('secret-');
     });
@@ -202,7 +229,7 @@ describe('sip-registrant (the executable)', () => {
       const file = join(dir, 'slow-stop.yaml');
       await writeFile(file, yamlConfig(`sip:${registrar.hostPort}`, [7]));
       const proc = await spawnTracked(['run', '--config', file], passwordEnv([7]));
-      await proc.waitForLog((s) => s.includes('all 1 enabled accounts registered'), 'registered');
+      await proc.waitForLog((s) => s.includes('all 1 enabled account registered'), 'registered');
       // The registrar stops answering: the un-REGISTER would wait for Timer F (32 s).
       const undo = registrar.script({ type: 'drop' });
       try {

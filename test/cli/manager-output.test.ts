@@ -78,9 +78,10 @@ describe('CLI views of a running manager', () => {
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const failed = entries.find((e) => e.level === 'warn');
     expect(failed).toMatchObject({
-      msg: 'registration failed: REGISTRAR_ERROR',
+      msg: 'registration failed: REGISTRAR_ERROR: the registrar refused the registration (see code and reason)',
       code: 503,
       aor: 'sip:user1@example.com',
+      username: 'user1',
     });
     expect(typeof failed?.nextAttempt).toBe('string');
     expect(entries.find((e) => e.level === 'info')).toMatchObject({
