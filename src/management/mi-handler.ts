@@ -37,6 +37,7 @@ import type { MiRegistrantManager } from './mi-manager.js';
 import type { RecordIdentity } from './mi-params.js';
 import { invalidParams, readIdentity, readOptionalIdentity, readParams, UPSERT_PARAMS } from './mi-params.js';
 import { miRecordView } from './mi-record-view.js';
+import { answerWhich, WHICH_METHOD } from './mi-which.js';
 
 /** The commands, by their OpenSIPS 4.0 short name. */
 export type MiCommand = 'list' | 'reload' | 'enable' | 'disable' | 'force_register' | 'upsert' | 'delete';
@@ -51,7 +52,7 @@ const COMMANDS: readonly MiCommand[] = [
   'delete',
 ];
 
-/** Every method name served: `uac_registrant:<command>` and the `reg_<command>` alias. */
+/** The registrant methods: `uac_registrant:<command>` and the `reg_<command>` alias (`which` is served too). */
 export const MI_METHODS: readonly string[] = COMMANDS.flatMap((c) => [`uac_registrant:${c}`, `reg_${c}`]);
 
 const METHOD_TO_COMMAND: ReadonlyMap<string, MiCommand> = new Map(
@@ -179,6 +180,14 @@ class MiDispatcher {
       call.id === undefined ? undefined : { jsonrpc: '2.0', result, id: call.id };
     const fail = (id: JsonRpcId | undefined, code: number, message: string, data?: unknown) =>
       id === undefined ? undefined : failure(id, code, message, data);
+    if (call.method === WHICH_METHOD) {
+      try {
+        return reply(answerWhich(MI_METHODS, call.params));
+      } catch (error) {
+        if (error instanceof MiError) return fail(call.id, error.rpcCode, error.message, error.data);
+        throw error;
+      }
+    }
     const command = METHOD_TO_COMMAND.get(call.method);
     if (command === undefined)
       return fail(call.id, JSON_RPC_ERRORS.METHOD_NOT_FOUND.code, JSON_RPC_ERRORS.METHOD_NOT_FOUND.message);

@@ -576,3 +576,29 @@ describe('createMiHandler: options', () => {
     expect(() => createMiHandler(manager, { loadTimeoutMs: 1.5 })).toThrow(/loadTimeoutMs/);
   });
 });
+
+describe('createMiHandler: which (what opensips-cli asks first)', () => {
+  it('without parameters lists every command, which included', async () => {
+    const { rpc } = setup();
+    // opensips-cli sends params [] or {} when a command has none, and a string id.
+    for (const params of [undefined, [], {}]) {
+      const result = ok(await rpc('which', params, '1234')) as string[];
+      expect(result).toEqual([...MI_METHODS, 'which'].sort());
+    }
+  });
+
+  it('with a command, answers the parameter sets it accepts (by name or by position)', async () => {
+    const { rpc } = setup();
+    expect(ok(await rpc('which', { command: 'reg_list' }))).toEqual([[], ['aor', 'contact', 'registrar']]);
+    expect(ok(await rpc('which', ['uac_registrant:disable']))).toEqual([['aor', 'contact', 'registrar']]);
+    const upsert = ok(await rpc('which', { command: 'reg_upsert' })) as string[][];
+    expect(upsert[0]).toContain('forced_socket');
+    expect(ok(await rpc('which', { command: 'which' }))).toEqual([[], ['command']]);
+  });
+
+  it('an unknown command or parameter is Invalid params', async () => {
+    const { rpc } = setup();
+    expect(err(await rpc('which', { command: 'ul_dump' }))).toMatchObject({ code: -32602 });
+    expect(err(await rpc('which', { cmd: 'reg_list' }))).toMatchObject({ code: -32602 });
+  });
+});
