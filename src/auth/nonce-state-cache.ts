@@ -15,6 +15,17 @@ import { digestKey } from './one-shot-hash.js';
 /** Keys up to this length are stored as they are; longer ones as their SHA-256 (44 characters). */
 const MAX_PLAIN_KEY_LENGTH = 64;
 
+/**
+ * `text` made to hold its own characters. A concatenation is a rope whose leaves may be slices of
+ * the challenge's response text (the nonce is one): kept as a key, it would keep every such response
+ * alive. Reading a character flattens the rope in place into one fresh string (V8 replaces the
+ * rope's parts with the flat copy), so the key then references nothing else.
+ */
+function detached(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
 /** Mutable state kept for one (realm, nonce, username). */
 export interface NonceState {
   /** Requests sent with this nonce so far. */
@@ -54,7 +65,7 @@ export class NonceStateCache {
     const text = `${realm}\0${nonce}\0${username}`;
     // A short key is kept as it is (no bigger than its hash, and no hash to compute); a NUL never
     // occurs in a base64 hash, so the two kinds of keys cannot collide.
-    const key = text.length <= MAX_PLAIN_KEY_LENGTH ? text : digestKey(text);
+    const key = text.length <= MAX_PLAIN_KEY_LENGTH ? detached(text) : digestKey(text);
     let entry = this.#entries.get(key);
     if (entry !== undefined) {
       if (entry !== this.#tail) {
