@@ -164,6 +164,9 @@ class UdpTransportImpl implements UdpTransport {
   // UDP has no flow to fail; kept so the Transport contract holds (Transport rule 6).
   readonly #flowListeners = new ListenerSet<Parameters<FlowFailureListener>>();
   #closing: Promise<void> | undefined;
+  /** The source of the last datagram, and the address dgram reported for it. */
+  #lastSource: InboundSource | undefined;
+  #lastAddress = '';
   /** IP-literal target hosts already checked, and the address dgram gets for each (send fast path). */
   readonly #literals = new Map<string, string>();
   #datagramsReceived = 0;
@@ -343,7 +346,15 @@ class UdpTransportImpl implements UdpTransport {
       return;
     }
     this.#datagramsReceived++;
-    const source: InboundSource = { host: unmapIPv4(remote.address), port: remote.port, protocol: 'UDP' };
+    // A registrar answers from one address: its source object is made once and shared (frozen)
+    // while it keeps answering. Only an IPv6 socket sees IPv4-mapped addresses to unmap.
+    let source = this.#lastSource;
+    if (source === undefined || source.port !== remote.port || this.#lastAddress !== remote.address) {
+      const host = this.#ipv6 ? unmapIPv4(remote.address) : remote.address;
+      source = Object.freeze({ host, port: remote.port, protocol: 'UDP' });
+      this.#lastSource = source;
+      this.#lastAddress = remote.address;
+    }
     this.#messageListeners.emit(data, source);
   }
 }

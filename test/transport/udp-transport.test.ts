@@ -78,6 +78,29 @@ describe('UDP transport', () => {
     expect(transport.stats).toMatchObject({ datagramsSent: 1, datagramsReceived: 1, sendErrors: 0 });
   });
 
+  it('TRN-07 each datagram reports its own source; one peer answering again gets the same frozen source', async () => {
+    const transport = await open({ host: '127.0.0.1', port: 0 });
+    const port = transport.localAddress.port;
+    const a = await udpPeer('udp4', '127.0.0.1');
+    const b = await udpPeer('udp4', '127.0.0.1');
+    const sources: InboundSource[] = [];
+    transport.onMessage((_data, source) => sources.push(source));
+    for (const peer of [a, a, b, a]) {
+      const before = sources.length;
+      peer.send(RESPONSE, port, '127.0.0.1');
+      expect(await until(() => sources.length === before + 1)).toBe(true);
+    }
+    expect(sources.map((s) => s.port)).toEqual([
+      a.address().port,
+      a.address().port,
+      b.address().port,
+      a.address().port,
+    ]);
+    expect(sources.every((s) => s.host === '127.0.0.1' && s.protocol === 'UDP')).toBe(true);
+    expect(sources[1]).toBe(sources[0]);
+    expect(Object.isFrozen(sources[0])).toBe(true);
+  });
+
   it('TRN-05 port 0 binds an ephemeral port and localAddress reports it; advertisedHost overrides the host', async () => {
     const a = await open({ host: '127.0.0.1' });
     const b = await open({ host: '127.0.0.1', port: 0, advertisedHost: '203.0.113.7' });
