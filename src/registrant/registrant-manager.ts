@@ -921,8 +921,6 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       userAgent: this.#o.userAgent,
       authorizations,
     });
-    if (unregister) this.#unregistersSent++;
-    else this.#registersSent++;
     this.#route(record, token, request, config.proxy ?? action.requestUri, answeredNonce);
   }
 
@@ -1023,6 +1021,12 @@ export class RegistrantManager extends EventEmitter<RegistrantManagerEvents> {
       return;
     }
     record.flight = { transaction, answeredNonce, destination };
+    // Counted once handed to a transaction: a request that never left (no DNS answer, no transport,
+    // a closed layer) is a local failure, not a REGISTER sent.
+    const state = record.state;
+    if (state === RegistrantState.UNREGISTERING || state === RegistrantState.AUTHENTICATING_UNREGISTER)
+      this.#unregistersSent++;
+    else this.#registersSent++;
   }
 
   #localFailure(record: ManagedRecord, token: number, reason: string): void {

@@ -247,3 +247,17 @@ describe('local failures (RSP-02, TXN-08)', () => {
     expect(udp.sent[1]!.request.headers.get('Proxy-Authorization')).toBe('Digest username="alice"');
   });
 });
+
+describe('stats count what left', () => {
+  it('a REGISTER whose registrar cannot be resolved is a local failure, not a REGISTER sent', async () => {
+    const s = setup({ addresses: { 'good.example.com': ['192.0.2.1'] } });
+    s.manager.add({ ...BASE, registrar: 'sip:nowhere.invalid' });
+    s.manager.add({ ...BASE, aor: 'sip:bob@example.com', registrar: 'sip:good.example.com' });
+    s.manager.start();
+    await settleFirstTick(s);
+    const stats = s.manager.stats();
+    expect(stats.localFailures).toBe(1);
+    expect(stats.registersSent).toBe(1);
+    expect(stats.transactions.sent).toBe(stats.registersSent);
+  });
+});
