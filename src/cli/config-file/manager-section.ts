@@ -113,20 +113,19 @@ export function readManagerSection(
     }
   }
   if (problems.count !== before) return Object.freeze({});
-  try {
-    resolveManagerOptions({
-      ...options,
-      transport: PLACEHOLDER_TRANSPORT,
-      authenticator: PLACEHOLDER_AUTHENTICATOR as never,
-    });
-  } catch (error) {
-    if (!(error instanceof SipInvalidArgumentError)) throw error;
-    const { option, problem } = splitResolverMessage(error.message);
-    const field = option === undefined ? 'manager' : `manager.${option}`;
-    problems.add(lines.get(option ?? '') ?? keyLine, `${field}: ${problem}`, { field });
-    return Object.freeze({});
+  // The resolver stops at the first bad option. To report every one at once, the option it names
+  // is set aside and the rest asked again (the others stay together, so rules that tie options
+  // together, such as registersBurst needing maxRegistersPerSecond, still hold).
+  const remaining: Record<string, unknown> = { ...options };
+  for (let round = 0; round <= MANAGER_SECTION_KEYS.length; round++) {
+    const message = resolverProblem(remaining);
+    if (message === undefined) break;
+    reportResolverProblem(message, keyLine, lines, problems);
+    const option = splitResolverMessage(message).option?.split('.')[0];
+    if (option === undefined || !(option in remaining)) break;
+    delete remaining[option];
   }
-  return Object.freeze(options);
+  return problems.count === before ? Object.freeze(options) : Object.freeze({});
 }
 
 function readTimers(
@@ -177,6 +176,33 @@ function readTimers(
  * `RegistrantManager option "hashSize": expected …` → `hashSize`, `expected …`;
  * `… "transactionTimers": timers.t2: expected …` → `transactionTimers.t2`, `expected …`.
  */
+/** The resolver's message for `options`, or undefined when it accepts them. */
+function resolverProblem(options: Record<string, unknown>): string | undefined {
+  try {
+    resolveManagerOptions({
+      ...options,
+      transport: PLACEHOLDER_TRANSPORT,
+      authenticator: PLACEHOLDER_AUTHENTICATOR as never,
+    });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof SipInvalidArgumentError)) throw error;
+    return error.message;
+  }
+}
+
+function reportResolverProblem(
+  message: string,
+  keyLine: number,
+  lines: ReadonlyMap<string, number>,
+  problems: ConfigProblems,
+): void {
+  const { option, problem } = splitResolverMessage(message);
+  const field = option === undefined ? 'manager' : `manager.${option}`;
+  const line = lines.get(option ?? '') ?? lines.get((option ?? '').split('.')[0] ?? '') ?? keyLine;
+  problems.add(line, `${field}: ${problem}`, { field });
+}
+
 function splitResolverMessage(message: string): { option: string | undefined; problem: string } {
   const marker = 'option "';
   const at = message.indexOf(marker);

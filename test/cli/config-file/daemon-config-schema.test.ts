@@ -326,6 +326,30 @@ describe('daemon config: manager options (validated by the manager resolver)', (
   });
 });
 
+describe('daemon config: manager options', () => {
+  it('every bad manager value is reported at once, each at its own line', () => {
+    const error = failure(
+      'manager:\n  timerInterval: 0\n  userAgent: "a\\u0000b"\n  transactionTimers:\n    t1: 0\n  stopTimeout: -1\n',
+    );
+    const fields = error.problems.map((problem) => `${problem.line} ${problem.field}`);
+    expect(fields).toEqual(
+      expect.arrayContaining(['2 manager.timerInterval', '3 manager.userAgent', '6 manager.stopTimeout']),
+    );
+    expect(fields.some((f) => f.includes('manager.transactionTimers'))).toBe(true);
+    expect(error.problems).toHaveLength(4);
+  });
+
+  it('rules that tie options together still apply', () => {
+    expect(failure('manager:\n  registersBurst: 50\n').message).toContain(
+      'manager.registersBurst: expected to be given together with maxRegistersPerSecond',
+    );
+    expect(parse('manager:\n  maxRegistersPerSecond: 200\n  registersBurst: 50\n').manager).toEqual({
+      maxRegistersPerSecond: 200,
+      registersBurst: 50,
+    });
+  });
+});
+
 describe('daemon config: documents', () => {
   it('an empty document is an empty config', () => {
     expect(parse('# nothing yet\n')).toMatchObject({
