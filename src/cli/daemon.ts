@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './logger.js';
 import { logManagerEvents } from './manager-log.js';
 import { describeTransport, openTransports, TransportOpenError } from './open-transports.js';
 import { ProgressLine } from './progress-line.js';
+import { summarizeProgress } from './progress-summary.js';
 import { type StatusServer, type StatusServerManager, startStatusServer } from './status-server.js';
 import { StatusTicker } from './status-ticker.js';
 
@@ -260,9 +261,21 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
       }
       stopping = true;
       const holding = manager.stats().recordsByState.REGISTERED;
-      log.info(`${signal}: stopping, un-REGISTERing ${holding} registered accounts`);
+      log.info(
+        `${signal}: stopping, un-REGISTERing ${holding} registered ${holding === 1 ? 'account' : 'accounts'}`,
+      );
+      // A stop can take a while (pacing, or a REGISTER in flight that must end, up to Timer F,
+      // before its un-REGISTER): say what it is waiting for rather than going quiet.
+      const waiting = setInterval(() => {
+        const s = summarizeProgress(manager.stats());
+        log.info(
+          `stopping: ${s.inFlight} ${s.inFlight === 1 ? 'request' : 'requests'} in flight, ${s.registered} still registered (a request in flight ends, at most after Timer F, before its un-REGISTER)`,
+        );
+      }, 5_000);
+      waiting.unref();
       try {
         const result = await manager.stop();
+        clearInterval(waiting);
         ticker.stop();
         progress.clear();
         log.info('stopped', {
@@ -271,6 +284,7 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
           timedOut: result.timedOut,
         });
       } catch (error) {
+        clearInterval(waiting);
         log.error('stop failed', { error: String(error) });
       }
       for (const off of unsubscribeSignals) off();
