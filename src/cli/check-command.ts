@@ -7,6 +7,7 @@ import { parseSipUri } from '../sip/uri.js';
 import type { CheckCommand } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import { DaemonConfigError, loadDaemonConfig, parseListenSpec } from './config-file/index.js';
+import { listenSpecOf } from './config-file/listen-spec.js';
 import { DEFAULT_LISTEN } from './daemon.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -66,7 +67,13 @@ export async function runCheck(command: CheckCommand, io: CliIo): Promise<number
   if (accounts.length === 0)
     lines.push('  warning     no accounts: "run" would start with nothing to register');
   // A forced socket no listen spec opens would leave its account in INTERNAL_ERROR at run time.
-  const unmatched = [...sockets].filter((socket) => !listen.includes(socket));
+  // Compared as the manager does: protocol in any case, the same host and port.
+  const canonical = (text: string): string => {
+    const spec = listenSpecOf(text);
+    return typeof spec === 'string' ? text : spec.text;
+  };
+  const listening = new Set(listen.map(canonical));
+  const unmatched = [...sockets].filter((socket) => !listening.has(canonical(socket)));
   for (const socket of unmatched)
     lines.push(
       `  warning     socket ${socket} is used by an account but is not in "listen" (it must match exactly)`,

@@ -139,6 +139,14 @@ function parse(command: string, args: string[], options: FlagSpec): FlagValues {
   }
 }
 
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '')
+    throw new CliUsageError(
+      `--${flag}: expected an address (e.g. 127.0.0.1 or ::1), received an empty value`,
+    );
+  return value;
+}
+
 function requireConfig(command: string, config: string | undefined): string {
   if (config === undefined || config === '')
     throw new CliUsageError(
@@ -176,7 +184,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       format: oneOf('format', values.format as string | undefined, ['yaml', 'json', 'uac'] as const),
       listen: (values.listen as string[] | undefined) ?? [],
       statusPort: integer('status-port', values['status-port'] as string | undefined, 0, 65535),
-      statusHost: values['status-host'] as string | undefined,
+      statusHost: nonEmpty('status-host', values['status-host'] as string | undefined),
       stopTimeout: positiveNumber('stop-timeout', values['stop-timeout'] as string | undefined),
       ...logFlags(values as Parameters<typeof logFlags>[0]),
     };

@@ -65,6 +65,20 @@ function emptyReloadProblem(next: DaemonConfig, running: number): string | undef
 
 /** Run until stopped; resolves with the exit code. */
 export async function runDaemon(command: RunCommand, io: CliIo): Promise<number> {
+  // A SIGHUP while starting (loading 100,000 accounts takes seconds) must not kill the process
+  // (Node's default action): it is held and served as a reload once running.
+  let earlyHangup = false;
+  const offEarlyHangup = io.onSignal('SIGHUP', () => {
+    earlyHangup = true;
+  });
+  try {
+    return await runDaemonStarted(command, io, () => earlyHangup);
+  } finally {
+    offEarlyHangup();
+  }
+}
+
+async function runDaemonStarted(command: RunCommand, io: CliIo, hungUpEarly: () => boolean): Promise<number> {
   const file = resolvePath(io.cwd, command.config);
   const load = (): Promise<DaemonConfig> =>
     loadDaemonConfig(file, {
@@ -198,7 +212,8 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
     status: status === undefined ? 'off' : `http://${status.address.host}:${status.address.port}`,
   });
 
-  let settings = settingsOf(config);
+  // What runs: a reload compares the file against these, not against the previous file.
+  const runningSettings = settingsOf(config);
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
     let reloading: Promise<void> | undefined;
@@ -223,10 +238,9 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
         });
         if (result.added.length + result.updated.length > 0) ticker.rearm();
         const nextSettings = settingsOf(next);
-        const changed = changedSettings(settings, nextSettings);
+        const changed = changedSettings(runningSettings, nextSettings);
         if (changed.length > 0) {
           log.warn(`changed in the file, applied only at restart: ${changed.join(', ')}`, { config: file });
-          settings = nextSettings;
         }
       } catch (error) {
         log.error(
@@ -256,6 +270,12 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
         log.warn(`second ${signal}: exiting without waiting for the un-REGISTERs`);
         ticker.stop();
         progress.clear();
+        // Leave nothing behind for an in-process caller: handlers, status port, sockets (the
+        // stop in progress then fails its remaining requests, which nobody waits for).
+        for (const off of unsubscribeSignals) off();
+        unsubscribeLog();
+        metrics.dispose();
+        await Promise.allSettled([status?.close(), closeTransports()]);
         resolveExit(ExitCode.INTERRUPTED);
         return;
       }
@@ -299,6 +319,7 @@ export async function runDaemon(command: RunCommand, io: CliIo): Promise<number>
       io.onSignal('SIGTERM', () => void stop('SIGTERM')),
       io.onSignal('SIGHUP', onHangup),
     ];
+    if (hungUpEarly()) onHangup();
   });
 }
 

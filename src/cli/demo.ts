@@ -124,15 +124,16 @@ export async function runDemo(command: DemoCommand, io: CliIo): Promise<number> 
   // Done when every account has had its first outcome (registered or failed) and nothing is in
   // flight; bounded by one sweep plus a full transaction timeout (Timer F) and some slack.
   const limitMs = command.timerInterval * 1000 + 32_000 + 5_000;
+  // The first signal ends the wait (the table is printed, then the stop runs); a signal during
+  // the stop gives up waiting for the un-REGISTERs, as the daemon does.
   let interrupted = false;
-  const offSignals = [
-    io.onSignal('SIGINT', () => {
-      interrupted = true;
-    }),
-    io.onSignal('SIGTERM', () => {
-      interrupted = true;
-    }),
-  ];
+  let stopping = false;
+  let abandonStop: (() => void) | undefined;
+  const onSignal = (): void => {
+    if (stopping) abandonStop?.();
+    interrupted = true;
+  };
+  const offSignals = [io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal)];
   // Idle records may be disabled (through the MI while the demo runs): those are not waited for.
   // Telling them apart walks the records, so it is done only when nothing is in flight, twice a
   // second at most.
@@ -170,7 +171,19 @@ export async function runDemo(command: DemoCommand, io: CliIo): Promise<number> 
   );
 
   io.stdout.write(`stopping: un-REGISTERing ${summary.registered} bindings…\n`);
-  const result = await manager.stop();
+  stopping = true;
+  const abandoned = new Promise<'abandoned'>((resolve) => {
+    abandonStop = () => resolve('abandoned');
+  });
+  const result = await Promise.race([manager.stop(), abandoned]);
+  if (result === 'abandoned') {
+    log.warn('interrupted again: exiting without waiting for the un-REGISTERs');
+    for (const off of offSignals) off();
+    unsubscribeLog();
+    metrics.dispose();
+    await Promise.allSettled([status?.close(), transport.close(), double?.close()]);
+    return ExitCode.INTERRUPTED;
+  }
   io.stdout.write(
     `un-REGISTERed ${result.unregistered}, failed ${result.failed}, timed out ${result.timedOut}` +
       `${double === undefined ? '' : `; the test registrar now holds ${double.bindingCount()} bindings`}\n`,

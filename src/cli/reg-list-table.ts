@@ -46,7 +46,9 @@ export function formatRegListTable(
   const now = options.now ?? Date.now();
   const shown = records.slice(0, Math.min(records.length, maxRows));
   const rows = [COLUMNS.slice() as string[], ...shown.map((info, i) => row(info, i, now))];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  // A loop, not Math.max(...rows): spreading 100,000+ rows as arguments overflows the stack.
+  const widths = COLUMNS.map(() => 0);
+  for (const r of rows) for (let c = 0; c < r.length; c++) widths[c] = Math.max(widths[c]!, r[c]!.length);
   const line = (cells: string[]): string =>
     cells
       .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]!)))

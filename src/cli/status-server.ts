@@ -183,6 +183,15 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   // Scrapes and MI calls are short: an idle keep-alive connection need not live long.
   server.keepAliveTimeout = 5_000;
   await listen(server, host, options.port);
+  // Once listening, a server error (e.g. EMFILE while accepting) must not take the process down:
+  // it is reported like the MI's own unexpected errors, and the server keeps serving.
+  server.on('error', (error) => {
+    try {
+      options.mi?.onError?.(error);
+    } catch {
+      // a throwing logger must not become a crash either
+    }
+  });
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
   let closing: Promise<void> | undefined;

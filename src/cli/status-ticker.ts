@@ -33,7 +33,7 @@ export class StatusTicker {
   constructor(options: StatusTickerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#watch = new AllRegisteredWatch(options.manager);
+    this.#watch = new AllRegisteredWatch(options.manager, this.#now);
     this.#startedAt = options.startedAt;
     this.#lastSummaryAt = this.#now();
   }

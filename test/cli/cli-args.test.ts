@@ -81,6 +81,7 @@ describe('parseCliArgs', () => {
   it.each([
     [['bogus'], 'unknown command "bogus"'],
     [['help', 'bogus'], 'help: unknown command "bogus"'],
+    [['run', '--config', 'a.yaml', '--status-host', ''], '--status-host: expected an address'],
     [['run'], '--config FILE is required'],
     [['run', '--config', 'a.yaml', '--frobnicate'], "run: Unknown option '--frobnicate'"],
     [

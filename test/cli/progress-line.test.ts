@@ -40,3 +40,36 @@ describe('ProgressLine', () => {
     ).toBe('registered 812/1,000 · in flight 150 · failing 3 · idle 35 · REGISTERs sent 1,774');
   });
 });
+
+describe('formatRegListTable at scale', () => {
+  it('prints 200,000 rows without overflowing the stack (column widths by a loop)', async () => {
+    const { formatRegListTable } = await import('../../src/cli/reg-list-table.js');
+    const info = {
+      key: 'k',
+      aor: 'sip:a@example.com',
+      expires: 3600,
+      requestedExpires: 3600,
+      state: 3,
+      stateName: 'REGISTERED',
+      enabled: true,
+      lastRegisterSent: 0,
+      registrationTimeout: 60_000,
+      nextAttemptAt: undefined,
+      registrar: 'sip:r.example.com',
+      binding: 'sip:a@192.0.2.1',
+      bindingParams: '',
+      thirdPartyRegistrant: undefined,
+      socket: undefined,
+      proxy: undefined,
+      pinnedDestination: undefined,
+      lastCode: 200,
+      lastReason: 'OK',
+      failureCount: 0,
+      callId: 'c',
+      username: 'a',
+    } as const;
+    const rows = Array.from({ length: 200_000 }, () => info);
+    const text = formatRegListTable(rows as never, { maxRows: Number.POSITIVE_INFINITY, now: 0 });
+    expect(text.endsWith('200000 records: REGISTERED 200000\n')).toBe(true);
+  });
+});

@@ -204,7 +204,8 @@ function readAccount(
     else if (typeof env.value !== 'string' || !ENV_NAME.test(env.value))
       passwordProblems.push({
         line: env.line,
-        problem: `passwordEnv: expected an environment variable name (letters, digits, _), received ${typeof env.value === 'string' ? JSON.stringify(env.value.slice(0, 60)) : describeValueKind(env.value)}`,
+        // The value is not quoted: an operator may have typed the secret itself here.
+        problem: `passwordEnv: expected an environment variable name (letters, digits, _), received ${typeof env.value === 'string' ? 'text that is not one (not shown: it may be the password itself)' : describeValueKind(env.value)}`,
       });
     else {
       const secret = ctx.env[env.value];

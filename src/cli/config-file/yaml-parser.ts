@@ -345,6 +345,9 @@ class YamlReader {
     let r = line.raw + 1;
     for (; r < this.#raw.length; r++) {
       const raw = this.#raw[r]!;
+      // The empty piece after the file's final line break is not a line (it would add a newline
+      // to a `|+` scalar at the end of the file).
+      if (r === this.#raw.length - 1 && raw === '') break;
       let n = 0;
       while (raw[n] === ' ') n++;
       let m = n;

@@ -197,6 +197,12 @@ describe('YAML subset: scalars', () => {
       after: 1,
     });
   });
+
+  it("a |+ scalar at the end of the file keeps its own line breaks only (not the file's last one as an extra)", () => {
+    expect(plain('a: |+\n  x\n')).toEqual({ a: 'x\n' });
+    expect(plain('a: |+\n  x\n\n')).toEqual({ a: 'x\n\n' });
+    expect(plain('a: |+\n  x')).toEqual({ a: 'x\n' });
+  });
 });
 
 describe('YAML subset: rejected input names the line and what was found', () => {
