@@ -1,9 +1,9 @@
 /**
  * The daemon's log: one line per event, as human text or as JSON lines (for journald, Loki, ELK).
  *
- * Passwords never reach a log line: fields named like a secret are replaced before formatting, and
- * every string value is passed through the same redaction, so a secret copied into a message by
- * mistake under a known key still never leaves the process.
+ * Passwords never reach a log line: fields named like a secret (`password`, `ha1`, `authorization`,
+ * … at any depth) are replaced before formatting. Message texts are not scanned: the daemon builds
+ * them from values that hold no secret (config errors are scrubbed by the loader).
  */
 
 /** Severity, lowest first. */
