@@ -6,7 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { parseSipUri } from '../sip/uri.js';
 import type { CheckCommand } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
-import { DaemonConfigError, loadDaemonConfig, parseListenSpec } from './config-file/index.js';
+import { DaemonConfigError, loadDaemonConfig } from './config-file/index.js';
 import { listenSpecOf } from './config-file/listen-spec.js';
 import { DEFAULT_LISTEN } from './daemon.js';
 import { ExitCode } from './exit-codes.js';
@@ -36,13 +36,17 @@ export async function runCheck(command: CheckCommand, io: CliIo): Promise<number
     }
     throw error;
   }
-  let listenSpecs = config.listen;
-  try {
-    if (command.listen.length > 0)
-      listenSpecs = command.listen.map((text) => parseListenSpec(text, '--listen'));
-  } catch (error) {
-    io.stderr.write(`sip-registrant: ${(error as Error).message}\n`);
-    return ExitCode.USAGE;
+  // Only the addresses matter here (forced sockets are checked against them), so a tls --listen is
+  // taken without its certificate files.
+  let listenSpecs: readonly { readonly text: string }[] | undefined = config.listen;
+  if (command.listen.length > 0) {
+    const specs = command.listen.map((text) => listenSpecOf(text));
+    const problem = specs.find((spec): spec is string => typeof spec === 'string');
+    if (problem !== undefined) {
+      io.stderr.write(`sip-registrant: --listen: ${problem}\n`);
+      return ExitCode.USAGE;
+    }
+    listenSpecs = specs as { readonly text: string }[];
   }
   const accounts = config.accounts;
   const disabled = accounts.filter((a) => a.enabled === false).length;

@@ -26,6 +26,10 @@ export interface RunCommand extends LogFlags {
   readonly statusHost: string | undefined;
   /** Seconds. */
   readonly stopTimeout: number | undefined;
+  /** PEM files served by every TLS `--listen`. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly tlsCa: string | undefined;
 }
 
 export interface CheckCommand {
@@ -175,6 +179,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       'status-port': { type: 'string' },
       'status-host': { type: 'string' },
       'stop-timeout': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
       ...LOG_OPTIONS,
     });
     if (values.help === true) return { command: 'help', topic: 'run' };
@@ -186,6 +193,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       statusPort: integer('status-port', values['status-port'] as string | undefined, 0, 65535),
       statusHost: nonEmpty('status-host', values['status-host'] as string | undefined),
       stopTimeout: positiveNumber('stop-timeout', values['stop-timeout'] as string | undefined),
+      tlsCert: values['tls-cert'] as string | undefined,
+      tlsKey: values['tls-key'] as string | undefined,
+      tlsCa: values['tls-ca'] as string | undefined,
       ...logFlags(values as Parameters<typeof logFlags>[0]),
     };
   }

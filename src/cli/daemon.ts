@@ -108,7 +108,14 @@ async function runDaemonStarted(command: RunCommand, io: CliIo, hungUpEarly: () 
   try {
     listen =
       command.listen.length > 0
-        ? command.listen.map((text) => parseListenSpec(text, '--listen'))
+        ? command.listen.map((text) =>
+            parseListenSpec(text, '--listen', {
+              cert: command.tlsCert,
+              key: command.tlsKey,
+              ca: command.tlsCa,
+              baseDir: io.cwd,
+            }),
+          )
         : config.listen;
     listen ??= [parseListenSpec(DEFAULT_LISTEN, 'default listen')];
   } catch (error) {

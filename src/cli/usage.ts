@@ -23,6 +23,8 @@ a bad file on SIGHUP keeps the running set and logs why.
       --format F           yaml | json | uac: overrides the file name's extension
       --listen P:H:PORT    transport to open, e.g. udp:0.0.0.0:5060, tcp:[::1]:5060 (repeatable;
                            replaces the file's "listen"; default udp:0.0.0.0:5060)
+      --tls-cert FILE, --tls-key FILE, --tls-ca FILE
+                           PEM files served by a tls:H:PORT --listen (file entries name their own)
       --status-port N      serve /metrics (Prometheus), /mi (JSON-RPC MI) and /health on port N
       --status-host H      address of the status port (default 127.0.0.1)
       --stop-timeout S     longest graceful stop in seconds (default: what the un-REGISTER pacing needs)

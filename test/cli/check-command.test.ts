@@ -67,10 +67,10 @@ describe('sip-registrant check', () => {
     const bad = io();
     expect(
       await runCheck(
-        { command: 'check', config: 'empty.yaml', format: undefined, listen: ['tls:127.0.0.1:5061'] },
+        { command: 'check', config: 'empty.yaml', format: undefined, listen: ['sctp:127.0.0.1:5061'] },
         bad,
       ),
     ).toBe(2);
-    expect(bad.err.join('')).toContain('--listen: tls needs a certificate and its key');
+    expect(bad.err.join('')).toContain('--listen: protocol must be udp, tcp or tls');
   });
 });

@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistrarDouble, type RegistrarDouble } from '../../src/testing/index.js';
 import {
@@ -241,6 +242,34 @@ describe('sip-registrant (the executable)', () => {
         undo();
         registrar.clearBindings();
       }
+    });
+
+    it('opens a TLS listener from --listen with --tls-cert and --tls-key', async () => {
+      const file = join(dir, 'tls-flags.yaml');
+      await writeFile(file, yamlConfig(`sip:${registrar.hostPort}`, [8]));
+      const tls = fileURLToPath(new URL('../fixtures/cli/tls/', import.meta.url));
+      const proc = await spawnTracked(
+        [
+          'run',
+          '--config',
+          file,
+          '--listen',
+          'udp:127.0.0.1:0',
+          '--listen',
+          'tls:127.0.0.1:0',
+          '--tls-cert',
+          join(tls, 'client.pem'),
+          '--tls-key',
+          join(tls, 'client.key'),
+        ],
+        passwordEnv([8]),
+      );
+      await proc.waitForLog((s) => s.includes('all 1 enabled account registered'), 'registered');
+      expect(String(logged(proc, 'started')?.transports)).toMatch(
+        /^udp:127\.0\.0\.1:\d+,tls:127\.0\.0\.1:\d+$/,
+      );
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
     });
 
     it('exits 1 with the address when a listen address cannot be bound', async () => {

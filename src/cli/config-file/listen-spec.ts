@@ -4,6 +4,7 @@
  * read from files at load time.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { classifyHost } from '../../sip/host.js';
@@ -121,16 +122,57 @@ export function listenSpecOf(text: string): ListenSpec | string {
  * Throws {@link DaemonConfigError} whose message starts with `source`, e.g.
  * `--listen: port must be a number 0..65535, received "99999"`.
  */
-export function parseListenSpec(text: string, source: string): ListenSpec {
+export function parseListenSpec(text: string, source: string, tlsFiles?: ListenTlsFiles): ListenSpec {
   const spec = listenSpecOf(text);
   if (typeof spec === 'string') throw new DaemonConfigError(spec, { file: source, field: 'listen' });
-  if (spec.protocol === 'tls') throw new DaemonConfigError(TLS_SHORT_FORM, { file: source, field: 'listen' });
-  return spec;
+  if (spec.protocol !== 'tls') return spec;
+  if (tlsFiles?.cert === undefined || tlsFiles.key === undefined)
+    throw new DaemonConfigError(TLS_SHORT_FORM, { file: source, field: 'listen' });
+  const tls: Record<string, unknown> = {};
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const path = tlsFiles[key];
+    if (path === undefined) continue;
+    const absolute = isAbsolute(path) ? path : resolve(tlsFiles.baseDir, path);
+    let bytes: Buffer;
+    try {
+      bytes = (tlsFiles.readFile ?? readFileSync)(absolute);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new DaemonConfigError(
+        `--tls-${key}: cannot read file ${show(absolute)}${typeof code === 'string' ? ` (${code})` : ''}`,
+        { file: source, field: 'listen' },
+      );
+    }
+    const problem = pemProblem(key, bytes);
+    if (problem !== undefined)
+      throw new DaemonConfigError(`--tls-${key}: ${show(absolute)} ${problem}`, {
+        file: source,
+        field: 'listen',
+      });
+    tls[key] = bytes;
+    tls[`${key}Path`] = absolute;
+  }
+  return Object.freeze({ ...spec, tls: Object.freeze(tls) as ListenTls });
 }
 
-/** A TLS listener serves a certificate, which the short form cannot name. */
-const TLS_SHORT_FORM =
+/** In a file, a TLS entry takes the long form, which names its files. */
+const TLS_SHORT_FORM_IN_FILE =
   'tls needs a certificate and its key: give it in the config file as a mapping (protocol: tls, host, port, cert: FILE, key: FILE)';
+
+/** The `--tls-cert`, `--tls-key` and `--tls-ca` files a TLS `--listen` serves. */
+export interface ListenTlsFiles {
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  readonly ca?: string | undefined;
+  /** Directory relative paths are read from. */
+  readonly baseDir: string;
+  /** @default fs.readFileSync */
+  readonly readFile?: ((path: string) => Buffer) | undefined;
+}
+
+/** A TLS listener serves a certificate, which the short form alone cannot name. */
+const TLS_SHORT_FORM =
+  "tls needs a certificate and its key: give --tls-cert FILE and --tls-key FILE, or use the config file's long form (protocol: tls, host, port, cert: FILE, key: FILE)";
 
 /** What reading the `listen` section needs. */
 export interface ListenSectionContext {
@@ -176,7 +218,7 @@ export function readListenSection(
       const parsed = listenSpecOf(item.value);
       if (typeof parsed === 'string') ctx.problems.add(item.line, `${field}: ${parsed}`, { field });
       else if (parsed.protocol === 'tls')
-        ctx.problems.add(item.line, `${field}: ${TLS_SHORT_FORM}`, { field });
+        ctx.problems.add(item.line, `${field}: ${TLS_SHORT_FORM_IN_FILE}`, { field });
       else spec = parsed;
     } else if (item.kind === 'mapping') {
       spec = readLongForm(item, field, ctx);

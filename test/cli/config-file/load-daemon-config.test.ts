@@ -176,3 +176,28 @@ describe('loadDaemonConfig: files', () => {
     }
   });
 });
+
+describe('parseListenSpec: a tls --listen with --tls-cert / --tls-key', () => {
+  it('reads and checks the PEM files, relative to the given directory', async () => {
+    const { parseListenSpec } = await import('../../../src/cli/config-file/index.js');
+    const files = { cert: 'tls/client.pem', key: 'tls/client.key', baseDir: fixture('') };
+    const spec = parseListenSpec('tls:127.0.0.1:5061', '--listen', files);
+    expect(spec).toMatchObject({
+      protocol: 'tls',
+      host: '127.0.0.1',
+      port: 5061,
+      text: 'tls:127.0.0.1:5061',
+    });
+    expect(spec.tls?.cert?.toString()).toContain('BEGIN CERTIFICATE');
+    expect(spec.tls?.keyPath).toBe(fixture('tls/client.key'));
+    expect(() => parseListenSpec('tls:127.0.0.1:5061', '--listen')).toThrow(
+      '--listen: tls needs a certificate and its key: give --tls-cert FILE and --tls-key FILE',
+    );
+    expect(() =>
+      parseListenSpec('tls:127.0.0.1:5061', '--listen', { ...files, key: 'tls/client.pem' }),
+    ).toThrow(/--tls-key: ".*client\.pem" is not an unencrypted PEM private key/);
+    expect(() =>
+      parseListenSpec('tls:127.0.0.1:5061', '--listen', { ...files, cert: 'tls/none.pem' }),
+    ).toThrow(/--tls-cert: cannot read file ".*none\.pem" \(ENOENT\)/);
+  });
+});
