@@ -12,6 +12,7 @@ import { createRegistrarDouble, type RegistrarDouble } from '../testing/index.js
 import { createUdpTransport } from '../transport/udp-transport.js';
 import type { DemoCommand } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
+import { listenSpecOf } from './config-file/listen-spec.js';
 import { ExitCode } from './exit-codes.js';
 import { createLogger } from './logger.js';
 import { logManagerEvents } from './manager-log.js';
@@ -25,15 +26,11 @@ import { StatusTicker } from './status-ticker.js';
 /** Realm of the built-in registrar. */
 const DEMO_REALM = 'demo.sip-registrant.test';
 
-/** `host:port`, `udp:host:port` or `[v6]:port` → host and port. */
+/** `host:port`, `udp:host:port` or `[v6]:port` → host and port, read as a `--listen` of `run` is. */
 function parseLocal(text: string): { host: string; port: number } {
-  const bare = text.startsWith('udp:') ? text.slice(4) : text;
-  const colon = bare.lastIndexOf(':');
-  const host = bare.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(bare.slice(colon + 1));
-  if (colon <= 0 || host === '' || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--listen: expected host:port (e.g. 127.0.0.1:5070), received ${JSON.stringify(text)}`);
-  return { host, port };
+  const spec = listenSpecOf(text.startsWith('udp:') ? text : `udp:${text}`);
+  if (typeof spec === 'string') throw new Error(`--listen: ${spec}`);
+  return { host: spec.host, port: spec.port };
 }
 
 /** Buckets so that one tick handles a few dozen accounts: a smooth start, not a burst. */

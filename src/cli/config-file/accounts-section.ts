@@ -20,24 +20,16 @@ import type { DaemonConfigAccountRef } from './daemon-config-error.js';
 import { unknownKeyProblem } from './did-you-mean.js';
 import { describeNode } from './node-text.js';
 
-/** Fields of a registrant config (the library's `RegistrantConfig`). */
-export const ACCOUNT_FIELDS = REGISTRANT_CONFIG_FIELDS;
-
-/** Fields that hold text: a YAML plain scalar there is read as typed (`0123` stays `0123`). */
-const TEXT_FIELDS: ReadonlySet<string> = new Set([
-  'registrar',
-  'proxy',
-  'aor',
-  'thirdPartyRegistrant',
-  'username',
-  'password',
-  'contact',
-  'contactParams',
-  'socket',
-]);
+/**
+ * Fields that hold text: a YAML plain scalar there is read as typed (`0123` stays `0123`). Every
+ * field of a registrant config but the number `expiry` and the boolean `enabled`.
+ */
+const TEXT_FIELDS: ReadonlySet<string> = new Set(
+  REGISTRANT_CONFIG_FIELDS.filter((field) => field !== 'expiry' && field !== 'enabled'),
+);
 
 /** Account keys of the file: the config fields plus `passwordEnv`. */
-const FILE_ACCOUNT_KEYS: readonly string[] = [...ACCOUNT_FIELDS, 'passwordEnv'];
+const FILE_ACCOUNT_KEYS: readonly string[] = [...REGISTRANT_CONFIG_FIELDS, 'passwordEnv'];
 
 /** Environment variable names accepted in `passwordEnv` (POSIX portable names). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
